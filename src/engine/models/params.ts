@@ -1,0 +1,90 @@
+/**
+ * Parameter counts from a ModelSpec: what weights exist (memory) and what one
+ * token touches (decode bytes). Biases, attention sinks and router score biases
+ * are left out: they are < 0.01% of any supported model.
+ */
+import type { ModelSpec, ParameterCounts } from '../types.js';
+
+/** Whether decoder layer `layer` (0-based) uses MoE; leading dense layers first, then every n-th. */
+export function isMoeLayer(spec: ModelSpec, layer: number): boolean {
+  const moe = spec.moe;
+  if (moe === undefined || layer < moe.numDenseLayers || layer >= spec.numLayers) return false;
+  return (layer - moe.numDenseLayers + 1) % moe.moeLayerFrequency === 0;
+}
+
+export function countMoeLayers(spec: ModelSpec): number {
+  const moe = spec.moe;
+  if (moe === undefined) return 0;
+  return Math.floor((spec.numLayers - moe.numDenseLayers) / moe.moeLayerFrequency);
+}
+
+/** q, k, v, o projections (and MLA's low-rank factors with their norms) of one layer. */
+export function attentionParams(spec: ModelSpec): number {
+  const h = spec.hiddenSize;
+  const a = spec.attention;
+  if (a.kind === 'gqa') {
+    const q = h * a.numHeads * a.headDim;
+    const kv = 2 * h * a.numKvHeads * a.headDim;
+    const o = a.numHeads * a.headDim * h;
+    return q + kv + o + (a.qkNorm ? 2 * a.headDim : 0);
+  }
+  const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
+  // q_a_proj + q_a_layernorm + q_b_proj, or a plain q_proj when there is no q LoRA.
+  const q = a.qLoraRank > 0 ? h * a.qLoraRank + a.qLoraRank + a.qLoraRank * a.numHeads * qHead : h * a.numHeads * qHead;
+  // kv_a_proj_with_mqa emits the latent plus the shared rope key; kv_a_layernorm covers the latent.
+  const kvA = h * (a.kvLoraRank + a.qkRopeHeadDim) + a.kvLoraRank;
+  const kvB = a.kvLoraRank * a.numHeads * (a.qkNopeHeadDim + a.vHeadDim);
+  const o = a.numHeads * a.vHeadDim * h;
+  return q + kvA + kvB + o;
+}
+
+function mlpParams(spec: ModelSpec, intermediate: number): number {
+  return (spec.gatedMlp ? 3 : 2) * spec.hiddenSize * intermediate;
+}
+
+/** Parameters of one MoE block: all of them, and those one token uses. */
+export function moeBlockParams(spec: ModelSpec): { total: number; active: number } {
+  const moe = spec.moe;
+  if (moe === undefined) return { total: 0, active: 0 };
+  const router = spec.hiddenSize * moe.numExperts;
+  const expert = mlpParams(spec, moe.expertIntermediateSize);
+  const shared = moe.numSharedExperts * mlpParams(spec, moe.sharedExpertIntermediateSize);
+  return {
+    total: router + moe.numExperts * expert + shared,
+    active: router + moe.topK * expert + shared,
+  };
+}
+
+/** Input embedding plus, when untied, the LM head. */
+export function embeddingParams(spec: ModelSpec): number {
+  const table = spec.vocabSize * spec.hiddenSize;
+  return spec.tieWordEmbeddings ? table : 2 * table;
+}
+
+export function countParameters(spec: ModelSpec): ParameterCounts {
+  const h = spec.hiddenSize;
+  const norms = 2 * h; // input + post-attention RMSNorm
+  const attn = attentionParams(spec);
+  const dense = mlpParams(spec, spec.intermediateSize);
+  const moe = moeBlockParams(spec);
+  const moeLayers = countMoeLayers(spec);
+  const denseLayers = spec.numLayers - moeLayers;
+
+  const embedding = embeddingParams(spec);
+  const base = spec.numLayers * (attn + norms) + h; // + final norm
+  const total = embedding + base + denseLayers * dense + moeLayers * moe.total;
+  // A token reads one row of the input table, not the table: only the LM head counts as
+  // active (OpenAI's gpt-oss convention, and what a decode step streams). A tied table is the head.
+  const head = spec.vocabSize * h;
+  const active = head + base + denseLayers * dense + moeLayers * moe.active;
+
+  // A DeepSeek MTP module: enorm + hnorm + eh_proj (2h -> h) + one decoder layer shaped like
+  // the last one + shared_head norm, and its own copies of the embedding and head as the
+  // checkpoint stores them (this is how DeepSeek-V3's 685B = 671B + 14B MTP adds up).
+  const lastIsMoe = isMoeLayer(spec, spec.numLayers - 1);
+  const mtpLayer = attn + norms + (lastIsMoe ? moe.total : dense);
+  const mtpModule = 3 * h + 2 * h * h + mtpLayer + 2 * spec.vocabSize * h;
+  const mtp = spec.numMtpLayers * mtpModule;
+
+  return { total, active, embedding, mtp };
+}

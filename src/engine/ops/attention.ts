@@ -1,0 +1,155 @@
+/**
+ * Attention blocks of one decoder layer: GQA (Llama, Qwen, gpt-oss, MiniMax)
+ * and MLA (DeepSeek-V3, Kimi-K2). Heads are sharded by TP; GQA KV heads are
+ * replicated when kv_heads < TP; the MLA latent cache is never sharded by TP.
+ */
+import type { GqaAttentionSpec, MlaAttentionSpec } from '../types.js';
+import { ACT_BYTES, collective, linear, pushDefined, quantOverhead, vector } from './linear.js';
+import type { BuildContext, Op } from './types.js';
+
+export function kvHeadsPerRank(a: GqaAttentionSpec, tp: number): number {
+  return Math.max(1, Math.ceil(a.numKvHeads / tp));
+}
+
+/**
+ * Sum over the sequences of a prefill chunk of (keys each new query attends to),
+ * i.e. newTokens x (prior + (newTokens + 1) / 2) under a causal mask, capped by a window.
+ */
+export function causalPairs(newTokens: number, priorContext: number, window?: number): number {
+  const full = newTokens * (priorContext + (newTokens + 1) / 2);
+  if (window === undefined || window <= 0) return full;
+  // Each query sees at most `window` keys.
+  return Math.min(full, newTokens * window);
+}
+
+function effectiveContext(context: number, window?: number): number {
+  return window !== undefined && window > 0 ? Math.min(context, window) : context;
+}
+
+export function gqaAttentionOps(ctx: BuildContext, a: GqaAttentionSpec, layers: number): Op[] {
+  const { spec, par, quant, shape, tokens: t } = ctx;
+  const h = spec.hiddenSize;
+  const hpr = a.numHeads / par.tp;
+  const kvpr = kvHeadsPerRank(a, par.tp);
+  const d = a.headDim;
+  const ops: Op[] = [];
+  const qkvN = (hpr + 2 * kvpr) * d;
+  ops.push(vector('attn_norm', layers, t * h, 5));
+  ops.push(linear('qkv_proj', layers, t, qkvN, h, quant));
+  ops.push(...quantOverhead('qkv_proj', layers, t * h, qkvN * h, quant));
+  ops.push(vector(a.qkNorm ? 'qk_norm_rope' : 'rope', layers, t * (hpr + kvpr) * d, a.qkNorm ? 10 : 6, true));
+
+  // Sliding-window layers and full layers differ only in how much context they see.
+  const slidingLayers = Math.min(layers, Math.round((a.numSlidingLayers / spec.numLayers) * layers));
+  const groups: Array<[string, number, number | undefined]> = [
+    ['attention', layers - slidingLayers, undefined],
+    ['attention_swa', slidingLayers, a.slidingWindow],
+  ];
+  for (const [name, count, window] of groups) {
+    if (count <= 0) continue;
+    if (shape.prefill) {
+      const p = shape.prefill;
+      const pairs = p.sequences * causalPairs(p.newTokens, p.priorContext, window);
+      const kvRead = p.sequences * effectiveContext(p.priorContext, window) * 2 * kvpr * d * quant.kvBytes;
+      const newTok = p.sequences * p.newTokens;
+      ops.push({
+        name: `${name}_prefill`,
+        kind: 'attention_prefill',
+        count,
+        // QK^T and PV: 2 FLOPs per multiply-add each.
+        flops: 4 * hpr * d * pairs,
+        bytes: newTok * (2 * hpr * d * ACT_BYTES + 2 * kvpr * d * quant.kvBytes) + kvRead,
+        dtype: quant.attentionDtype,
+        seqLen: effectiveContext(p.priorContext + p.newTokens, window),
+      });
+    }
+    if (shape.decode) {
+      const dd = shape.decode;
+      const c = effectiveContext(dd.context, window);
+      const queries = dd.sequences * dd.tokensPerSeq;
+      ops.push({
+        name: `${name}_decode`,
+        kind: 'attention_decode',
+        count,
+        flops: 4 * hpr * d * c * queries,
+        bytes: dd.sequences * c * 2 * kvpr * d * quant.kvBytes + queries * 2 * hpr * d * ACT_BYTES,
+        dtype: quant.attentionDtype,
+        seqLen: c,
+      });
+    }
+  }
+  ops.push(linear('o_proj', layers, t, h, hpr * d, quant));
+  ops.push(...quantOverhead('o_proj', layers, t * hpr * d, h * hpr * d, quant));
+  pushDefined(ops, collective('attn_tp_all_reduce', layers, 'all_reduce', par.tp, t * h * ACT_BYTES));
+  return ops;
+}
+
+export function mlaAttentionOps(ctx: BuildContext, a: MlaAttentionSpec, layers: number): Op[] {
+  const { spec, par, quant, shape, tokens: t } = ctx;
+  const h = spec.hiddenSize;
+  const hpr = a.numHeads / par.tp;
+  const qkDim = a.qkNopeHeadDim + a.qkRopeHeadDim;
+  const latent = a.kvLoraRank + a.qkRopeHeadDim;
+  const ops: Op[] = [];
+  ops.push(vector('attn_norm', layers, t * h, 5));
+  if (a.qLoraRank > 0) {
+    // The down-projections are small and replicated on every TP rank.
+    ops.push(linear('q_a_proj', layers, t, a.qLoraRank, h, quant));
+    ops.push(vector('q_a_norm', layers, t * a.qLoraRank, 5, true));
+    ops.push(linear('q_b_proj', layers, t, hpr * qkDim, a.qLoraRank, quant));
+  } else {
+    ops.push(linear('q_proj', layers, t, hpr * qkDim, h, quant));
+  }
+  ops.push(linear('kv_a_proj', layers, t, latent, h, quant));
+  ops.push(vector('kv_a_norm_rope', layers, t * (latent + hpr * a.qkRopeHeadDim), 6, true));
+  ops.push(...quantOverhead('mla_proj', layers, t * h * 2, 0, quant));
+
+  if (shape.prefill) {
+    const p = shape.prefill;
+    // Prefill runs unabsorbed: expand the latent of every key (new and cached) to per-head K and V.
+    const keys = p.sequences * (p.priorContext + p.newTokens);
+    ops.push(linear('kv_b_proj', layers, keys, hpr * (a.qkNopeHeadDim + a.vHeadDim), a.kvLoraRank, quant));
+    const pairs = p.sequences * causalPairs(p.newTokens, p.priorContext);
+    const newTok = p.sequences * p.newTokens;
+    ops.push({
+      name: 'mla_prefill',
+      kind: 'attention_prefill',
+      count: layers,
+      flops: 2 * hpr * (qkDim + a.vHeadDim) * pairs,
+      bytes:
+        newTok * hpr * (qkDim + a.vHeadDim) * ACT_BYTES +
+        keys * hpr * (qkDim + a.vHeadDim) * ACT_BYTES +
+        newTok * latent * quant.kvBytes,
+      dtype: quant.attentionDtype,
+      seqLen: p.priorContext + p.newTokens,
+    });
+  }
+  if (shape.decode) {
+    const dd = shape.decode;
+    const q = dd.sequences * dd.tokensPerSeq;
+    // Absorbed decode: queries move into the latent space, attention reads the shared latent cache.
+    ops.push({
+      ...linear('q_absorb', layers, q, a.kvLoraRank, a.qkNopeHeadDim, quant),
+      flops: 2 * q * hpr * a.qkNopeHeadDim * a.kvLoraRank,
+      bytes: hpr * a.qkNopeHeadDim * a.kvLoraRank * quant.linearWeightBytes + q * hpr * (a.qkNopeHeadDim + a.kvLoraRank) * ACT_BYTES,
+    });
+    ops.push({
+      name: 'mla_decode',
+      kind: 'attention_decode',
+      count: layers,
+      flops: 2 * q * hpr * dd.context * (latent + a.kvLoraRank),
+      bytes: dd.sequences * dd.context * latent * quant.kvBytes + q * hpr * (latent + a.kvLoraRank) * ACT_BYTES,
+      dtype: quant.attentionDtype,
+      seqLen: dd.context,
+    });
+    ops.push({
+      ...linear('v_up', layers, q, a.vHeadDim, a.kvLoraRank, quant),
+      flops: 2 * q * hpr * a.kvLoraRank * a.vHeadDim,
+      bytes: hpr * a.kvLoraRank * a.vHeadDim * quant.linearWeightBytes + q * hpr * (a.kvLoraRank + a.vHeadDim) * ACT_BYTES,
+    });
+  }
+  ops.push(linear('o_proj', layers, t, h, hpr * a.vHeadDim, quant));
+  ops.push(...quantOverhead('o_proj', layers, t * hpr * a.vHeadDim, 0, quant));
+  pushDefined(ops, collective('attn_tp_all_reduce', layers, 'all_reduce', par.tp, t * h * ACT_BYTES));
+  return ops;
+}

@@ -1,0 +1,56 @@
+import type { Dtype, ModelSpec, ParallelConfig } from '../types.js';
+import type { QuantPlan } from '../quant.js';
+
+export type CollectiveKind = 'all_reduce' | 'all_gather' | 'reduce_scatter' | 'all_to_all' | 'p2p';
+
+/**
+ * One kernel (or a fused group) of a step, as seen by one device after
+ * sharding. `flops` and `bytes` are per repetition; `count` repeats it (layers).
+ */
+export interface Op {
+  name: string;
+  kind: 'gemm' | 'attention_prefill' | 'attention_decode' | 'vector' | 'memory' | 'collective';
+  count: number;
+  flops: number;
+  bytes: number;
+  dtype: Dtype;
+  /** GEMM rows (tokens), columns and reduction size, for the efficiency curves. */
+  m?: number;
+  n?: number;
+  k?: number;
+  /** Attention: the (effective) key length that sets flash-attention efficiency. */
+  seqLen?: number;
+  collective?: { kind: CollectiveKind; groupSize: number; messageBytes: number };
+  /** Fused into a neighbouring kernel: no launch cost of its own. */
+  fused?: boolean;
+}
+
+/**
+ * What one DP replica processes in one step. A step may mix a prefill chunk
+ * with decodes (chunked prefill), so both parts are optional.
+ */
+export interface StepShape {
+  prefill?: {
+    sequences: number;
+    /** New tokens per sequence in this step. */
+    newTokens: number;
+    /** Tokens already in the KV cache per sequence (prefix-cache hits, earlier chunks). */
+    priorContext: number;
+  };
+  decode?: {
+    sequences: number;
+    /** KV length per sequence. */
+    context: number;
+    /** Tokens verified per sequence per step (1 + MTP draft tokens). */
+    tokensPerSeq: number;
+  };
+}
+
+export interface BuildContext {
+  spec: ModelSpec;
+  par: ParallelConfig;
+  quant: QuantPlan;
+  shape: StepShape;
+  /** Tokens this device's DP replica pushes through the GEMMs in the step. */
+  tokens: number;
+}

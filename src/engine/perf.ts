@@ -1,0 +1,146 @@
+/**
+ * Prices ops on a device profile. Every op costs
+ *   max(FLOPs / (peak[dtype] x eff), bytes / (HBM BW x eff)) + static launch cost,
+ * collectives cost latency + bytes x algorithm factor / (tier BW x eff) on the
+ * tier of the grid the group spans (DESIGN.md, "Engine model").
+ */
+import { interpolateCurve } from './devices/curves.js';
+import { tierForGroup } from './devices/grid.js';
+import type { Op } from './ops/types.js';
+import type { Bucket, BucketShares, DeviceProfile, Dtype, PricedOp, StepLatency } from './types.js';
+
+export interface PricingOptions {
+  /** --compile: graph capture removes most host launch gaps. */
+  compile: boolean;
+  /** --compile-allow-graph-break: captured graphs are split, so fewer launches are saved. */
+  compileAllowGraphBreak: boolean;
+}
+
+/**
+ * Share of the static per-op cost that remains under graph capture. Assumption
+ * (not measured here): a CUDA/ACL graph replays kernels back to back, leaving
+ * roughly a quarter of the eager per-op gap; graph breaks keep about half.
+ */
+export function launchScale(o: PricingOptions): number {
+  if (o.compileAllowGraphBreak) return 0.5;
+  if (o.compile) return 0.25;
+  return 1;
+}
+
+export interface OpTime {
+  timeS: number;
+  computeS: number;
+  memoryS: number;
+  bucket: Bucket;
+}
+
+function matrixPeak(device: DeviceProfile, dtype: Dtype): number {
+  const peak = device.matrixPeakFlopsPerS[dtype] ?? device.matrixPeakFlopsPerS.bf16 ?? device.matrixPeakFlopsPerS.fp16;
+  if (peak === undefined) throw new Error(`device ${device.name} has no matrix peak for ${dtype} (quant planning should have caught this)`);
+  return peak;
+}
+
+function vectorPeak(device: DeviceProfile): number {
+  const v = device.vectorPeakFlopsPerS;
+  const peak = v.bf16 ?? v.fp16 ?? v.fp32;
+  if (peak === undefined) throw new Error(`device ${device.name} has no vector peak`);
+  return peak;
+}
+
+function memoryTime(device: DeviceProfile, bytes: number, curveBytes = device.efficiency.memoryByBytes): number {
+  if (bytes <= 0) return 0;
+  return bytes / (device.hbmBandwidthBytesPerS * interpolateCurve(curveBytes, bytes));
+}
+
+/** Ring/all-to-all bytes each device sends, as a multiple of the message size. */
+export function algorithmFactor(kind: NonNullable<Op['collective']>['kind'], n: number): number {
+  switch (kind) {
+    case 'all_reduce':
+      return (2 * (n - 1)) / n;
+    case 'all_gather':
+    case 'reduce_scatter':
+    case 'all_to_all':
+      return (n - 1) / n;
+    case 'p2p':
+      return 1;
+  }
+}
+
+export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): OpTime {
+  const eff = device.efficiency;
+  const scale = launchScale(opts);
+  const st = device.staticCostS;
+  switch (op.kind) {
+    case 'gemm': {
+      const m = op.m ?? 1;
+      const nk = Math.min(op.n ?? 1, op.k ?? 1);
+      const curve = eff.gemmByM[op.dtype] ?? eff.gemmByM.default;
+      const e = (curve ? interpolateCurve(curve, m) : 1) * interpolateCurve(eff.gemmByNK, nk);
+      const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
+      const memoryS = memoryTime(device, op.bytes);
+      return finish(computeS, memoryS, 'cube', st.matrixOp * scale);
+    }
+    case 'attention_prefill': {
+      const e = interpolateCurve(eff.attentionPrefillBySeq, op.seqLen ?? 1);
+      const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
+      return finish(computeS, memoryTime(device, op.bytes), 'cube', st.matrixOp * scale);
+    }
+    case 'attention_decode': {
+      const e = interpolateCurve(eff.attentionPrefillBySeq, op.seqLen ?? 1);
+      const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
+      const memoryS = memoryTime(device, op.bytes, eff.attentionDecodeByBytes);
+      return finish(computeS, memoryS, 'cube', st.matrixOp * scale);
+    }
+    case 'vector': {
+      const computeS = op.flops / (vectorPeak(device) * eff.vector);
+      return finish(computeS, memoryTime(device, op.bytes), 'vec', op.fused ? 0 : st.vectorOp * scale);
+    }
+    case 'memory':
+      return finish(0, memoryTime(device, op.bytes), 'mem', st.memoryOp * scale);
+    case 'collective': {
+      const c = op.collective;
+      if (!c || c.groupSize <= 1) return { timeS: 0, computeS: 0, memoryS: 0, bucket: 'comm' };
+      const tier = tierForGroup(device, c.groupSize);
+      const bw = tier.bandwidthBytesPerS * tier.efficiency * interpolateCurve(eff.commByBytes, c.messageBytes);
+      // A ring all-reduce is a reduce-scatter plus an all-gather: two latency terms.
+      const latency = tier.latencyS * (c.kind === 'all_reduce' ? 2 : 1);
+      const t = latency + (algorithmFactor(c.kind, c.groupSize) * c.messageBytes) / bw + st.collective * scale;
+      return { timeS: t, computeS: 0, memoryS: 0, bucket: 'comm' };
+    }
+  }
+}
+
+function finish(computeS: number, memoryS: number, computeBucket: Bucket, staticS: number): OpTime {
+  const bound = Math.max(computeS, memoryS);
+  return { timeS: bound + staticS, computeS, memoryS, bucket: computeS >= memoryS ? computeBucket : 'mem' };
+}
+
+export function emptyShares(): BucketShares {
+  return { cube: 0, vec: 0, mem: 0, comm: 0 };
+}
+
+/** Prices a step; `keepOps` keeps the per-op table (for --detail), skipped on hot paths. */
+export function priceStep(ops: Op[], device: DeviceProfile, opts: PricingOptions, keepOps = false): StepLatency {
+  const bucketS = emptyShares();
+  const priced: PricedOp[] = [];
+  let timeS = 0;
+  let flops = 0;
+  let bytes = 0;
+  for (const op of ops) {
+    const t = priceOp(op, device, opts);
+    const total = t.timeS * op.count;
+    timeS += total;
+    bucketS[t.bucket] += total;
+    flops += op.flops * op.count;
+    bytes += op.bytes * op.count;
+    if (keepOps) priced.push({ name: op.name, bucket: t.bucket, timeS: total, count: op.count, flops: op.flops * op.count, bytes: op.bytes * op.count });
+  }
+  return { timeS, bucketS, ops: priced, flops, bytes };
+}
+
+export function shares(step: StepLatency): BucketShares {
+  const s = emptyShares();
+  if (step.timeS <= 0) return s;
+  for (const k of Object.keys(s) as Bucket[]) s[k] = step.bucketS[k] / step.timeS;
+  return s;
+}

@@ -1,0 +1,210 @@
+/**
+ * Composes step latencies into serving metrics with the formulas of seed 002
+ * ("How to calculate the performance metrics in aggregation mode" and
+ * "... in PD ratio mode"). One `Deployment` is one instance: a model on
+ * tp x dp x pp devices of one profile.
+ */
+import { memoryAt, memoryModel, kvBytesForContext, type MemoryModel } from './memory.js';
+import { buildStepOps } from './ops/step.js';
+import type { StepShape } from './ops/types.js';
+import { priceStep, shares, type PricingOptions } from './perf.js';
+import type { QuantPlan } from './quant.js';
+import type { DeviceProfile, ModelSpec, ParallelConfig, ServingOptions, ServingPoint, StepLatency, Workload } from './types.js';
+
+/** Seed 002: the chunked-prefill scheduler keeps 15% of the token budget as slack. */
+export const CHUNK_SLACK = 0.15;
+
+export interface Deployment {
+  spec: ModelSpec;
+  device: DeviceProfile;
+  par: ParallelConfig;
+  quant: QuantPlan;
+  workload: Workload;
+  serving: ServingOptions;
+}
+
+export function numDevices(par: ParallelConfig): number {
+  return par.tp * par.dp * par.pp;
+}
+
+/** Accepted tokens per decode step with k MTP drafts: 1 + r1 + ... + rk (seed 002 / issue 3). */
+export function acceptedTokensPerStep(serving: ServingOptions): number {
+  let a = 1;
+  for (let i = 0; i < serving.numMtpTokens; i++) a += serving.mtpAcceptanceRates[i] ?? 0;
+  return a;
+}
+
+/** Prompt tokens that must be computed: uncached part of the input plus vision tokens. */
+export function effectiveInputLength(w: Workload, serving: ServingOptions): { effective: number; cached: number } {
+  const cached = Math.floor(w.inputLength * w.prefixCacheHitRate);
+  return { effective: Math.max(1, w.inputLength - cached) + serving.visionTokens, cached };
+}
+
+/**
+ * Memoizes step latencies per deployment: a search evaluates many batches of
+ * one layout, and the prefill step depends only on its own shape.
+ */
+export class StepPricer {
+  readonly dep: Deployment;
+  readonly pricing: PricingOptions;
+  readonly memory: MemoryModel;
+  private readonly cache = new Map<string, StepLatency>();
+
+  constructor(dep: Deployment) {
+    this.dep = dep;
+    this.pricing = { compile: dep.serving.compile, compileAllowGraphBreak: dep.serving.compileAllowGraphBreak };
+    const fullContext = dep.workload.inputLength + dep.workload.outputLength + dep.serving.visionTokens;
+    this.memory = memoryModel(dep.spec, dep.par, dep.quant, dep.serving, dep.device.memoryBytes, fullContext);
+  }
+
+  step(shape: StepShape, keepOps = false): StepLatency {
+    const key = JSON.stringify(shape) + (keepOps ? '+ops' : '');
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const ops = buildStepOps(this.dep.spec, this.dep.par, this.dep.quant, shape);
+    const s = priceStep(ops, this.dep.device, this.pricing, keepOps);
+    this.cache.set(key, s);
+    return s;
+  }
+
+  kvBytesPerToken(): number {
+    return kvBytesForContext(this.dep.spec, this.dep.par, this.dep.quant, 1, this.dep.serving.numMtpTokens > 0);
+  }
+}
+
+/** Average context of a sequence over its generation (input plus half the output). */
+function decodeContext(w: Workload, serving: ServingOptions): number {
+  return w.inputLength + serving.visionTokens + Math.ceil(w.outputLength / 2);
+}
+
+interface PrefillTiming {
+  /** Mean TTFT over the batch, ms. */
+  ttftMs: number;
+  /** Time to prefill the whole batch of one replica, s. */
+  drainS: number;
+  step: StepLatency;
+}
+
+/**
+ * Seed 002 TTFT: requests are prefilled prefill_batch_size at a time,
+ * prefill_batch_size = max_batched_tokens // effective_input_length, and
+ * sum_for_ttft = (prefill_latency x pbs) x (1 + n) x n / 2 over n steps; ttft = sum / batch.
+ * When the effective input exceeds max_batched_tokens, prefill is chunked by a
+ * decode-first mixed scheduler: each step schedules the batch's decodes first
+ * and gives the prompt the rest of the budget, never less than the 15% slack.
+ */
+function prefillTiming(p: StepPricer, batch: number, withDecodes: boolean): PrefillTiming {
+  const { workload: w, serving } = p.dep;
+  const { effective, cached } = effectiveInputLength(w, serving);
+  const mbt = serving.maxBatchedTokens;
+  if (effective <= mbt) {
+    const pbs = Math.max(1, Math.min(batch, Math.floor(mbt / effective)));
+    const step = p.step({ prefill: { sequences: pbs, newTokens: effective, priorContext: cached } });
+    const n = Math.ceil(batch / pbs);
+    const sum = step.timeS * pbs * (1 + n) * (n / 2);
+    return { ttftMs: (sum / batch) * 1000, drainS: n * step.timeS, step };
+  }
+  const tokensPerSeq = 1 + serving.numMtpTokens;
+  const decodeTokens = withDecodes ? Math.max(0, batch - 1) * tokensPerSeq : 0;
+  const chunk = Math.min(effective, Math.max(mbt - decodeTokens, Math.ceil(CHUNK_SLACK * mbt), 1));
+  const chunks = Math.ceil(effective / chunk);
+  const shape: StepShape = { prefill: { sequences: 1, newTokens: chunk, priorContext: cached + Math.floor(effective / 2) } };
+  if (decodeTokens > 0) shape.decode = { sequences: batch - 1, context: decodeContext(w, serving), tokensPerSeq };
+  const step = p.step(shape);
+  const perRequest = chunks * step.timeS;
+  // Requests are chunk-prefilled one after another: the i-th waits i x perRequest.
+  return { ttftMs: ((perRequest * (batch + 1)) / 2) * 1000, drainS: batch * perRequest, step };
+}
+
+function decodeStep(p: StepPricer, batch: number): StepLatency {
+  const { workload: w, serving, par } = p.dep;
+  // Pipeline stages each hold batch / pp sequences in flight; one token of a
+  // sequence needs a full pass of its micro-batch through every stage.
+  const seqs = Math.max(1, Math.ceil(batch / par.pp));
+  return p.step({ decode: { sequences: seqs, context: decodeContext(w, serving), tokensPerSeq: 1 + serving.numMtpTokens } });
+}
+
+function basePoint(p: StepPricer, mode: ServingPoint['mode'], batch: number): Omit<ServingPoint, 'ttftMs' | 'tpotMs' | 'tokensPerS' | 'tokensPerSPerDevice' | 'tokensPerSPerUser' | 'prefillStepMs' | 'decodeStepMs' | 'shares' | 'qps'> {
+  const memory = memoryAt(p.memory, batch, p.kvBytesPerToken());
+  return {
+    mode,
+    parallel: p.dep.par,
+    numDevices: numDevices(p.dep.par),
+    concurrency: batch * p.dep.par.dp,
+    batchSize: batch,
+    memory,
+    oom: memory.oom,
+  };
+}
+
+/** Aggregated serving (seed 002): TTFT accumulation, TPOT with the TTFT share, output throughput. */
+export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
+  const { workload: w, serving } = p.dep;
+  const base = basePoint(p, 'agg', batch);
+  const pre = prefillTiming(p, batch, true);
+  const dec = decodeStep(p, batch);
+  const decodeMsPerToken = (dec.timeS * 1000) / acceptedTokensPerStep(serving);
+  const osl = w.outputLength;
+  const ttftMs = pre.ttftMs;
+  // Seed 002: tpot = (ttft + decode_latency x output_length) / output_length.
+  const tpotMs = (ttftMs + decodeMsPerToken * osl) / osl;
+  // Seed 002: output_throughput = 1000 x (output_length x concurrency) / (ttft + tpot x output_length).
+  const tokensPerS = (1000 * osl * base.concurrency) / (ttftMs + tpotMs * osl);
+  return {
+    ...base,
+    ttftMs,
+    tpotMs,
+    tokensPerS,
+    tokensPerSPerDevice: tokensPerS / base.numDevices,
+    tokensPerSPerUser: 1000 / tpotMs,
+    prefillStepMs: pre.step.timeS * 1000,
+    decodeStepMs: dec.timeS * 1000,
+    shares: shares(dec),
+    qps: (base.concurrency / (ttftMs + tpotMs * osl)) * 1000,
+  };
+}
+
+/** A disaggregated prefill instance: TTFT as above, input tokens/s, P QPS = concurrency / ttft x 1000. */
+export function evaluatePrefill(p: StepPricer, batch: number): ServingPoint {
+  const base = basePoint(p, 'prefill', batch);
+  const pre = prefillTiming(p, batch, false);
+  const tokensPerS = (batch * p.dep.workload.inputLength * p.dep.par.dp) / pre.drainS;
+  return {
+    ...base,
+    ttftMs: pre.ttftMs,
+    tpotMs: 0,
+    tokensPerS,
+    tokensPerSPerDevice: tokensPerS / base.numDevices,
+    tokensPerSPerUser: tokensPerS / base.concurrency,
+    prefillStepMs: pre.step.timeS * 1000,
+    decodeStepMs: 0,
+    shares: shares(pre.step),
+    qps: (base.concurrency / pre.ttftMs) * 1000,
+  };
+}
+
+/** A disaggregated decode instance: TPOT = step / accepted tokens, D QPS = concurrency / (tpot x max(osl - 1, 1)) x 1000. */
+export function evaluateDecode(p: StepPricer, batch: number): ServingPoint {
+  const base = basePoint(p, 'decode', batch);
+  const dec = decodeStep(p, batch);
+  const tpotMs = (dec.timeS * 1000) / acceptedTokensPerStep(p.dep.serving);
+  const tokensPerS = (base.concurrency * 1000) / tpotMs;
+  return {
+    ...base,
+    ttftMs: 0,
+    tpotMs,
+    tokensPerS,
+    tokensPerSPerDevice: tokensPerS / base.numDevices,
+    tokensPerSPerUser: 1000 / tpotMs,
+    prefillStepMs: 0,
+    decodeStepMs: dec.timeS * 1000,
+    shares: shares(dec),
+    qps: (base.concurrency / (tpotMs * Math.max(p.dep.workload.outputLength - 1, 1))) * 1000,
+  };
+}
+
+export function evaluate(p: StepPricer, mode: ServingPoint['mode'], batch: number): ServingPoint {
+  if (mode === 'prefill') return evaluatePrefill(p, batch);
+  if (mode === 'decode') return evaluateDecode(p, batch);
+  return evaluateAgg(p, batch);
+}

@@ -1,0 +1,279 @@
+/**
+ * Core value types shared by every part of the engine. The engine is pure: it
+ * takes these values and returns values; it never reads files, env or the clock.
+ *
+ * Units: SI inside (seconds, bytes, FLOP/s, bytes/s); milliseconds only at the
+ * edges (serving results and front doors), and named so (`ttftMs`).
+ */
+
+/** Numeric formats a matrix or vector unit can compute in, or a tensor can be stored in. */
+export type Dtype = 'fp32' | 'bf16' | 'fp16' | 'fp8' | 'int8' | 'int4' | 'fp4';
+
+/** The four buckets every op's time lands in (seed 000/002 report their shares). */
+export type Bucket = 'cube' | 'vec' | 'mem' | 'comm';
+
+// ---------------------------------------------------------------------------
+// Model specs
+// ---------------------------------------------------------------------------
+
+export interface GqaAttentionSpec {
+  kind: 'gqa';
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  /** Sliding-window size in tokens for the layers that use one (gpt-oss alternates). */
+  slidingWindow?: number;
+  /** How many of the decoder layers use the sliding window (0 when none). */
+  numSlidingLayers: number;
+  /** Extra learned bias/sink params etc. are ignored; q/k norms are vector work only. */
+  qkNorm: boolean;
+}
+
+export interface MlaAttentionSpec {
+  kind: 'mla';
+  numHeads: number;
+  /** 0 means q is projected directly from hidden (no q LoRA). */
+  qLoraRank: number;
+  kvLoraRank: number;
+  qkNopeHeadDim: number;
+  qkRopeHeadDim: number;
+  vHeadDim: number;
+}
+
+export type AttentionSpec = GqaAttentionSpec | MlaAttentionSpec;
+
+export interface MoeSpec {
+  numExperts: number;
+  topK: number;
+  /** Intermediate size of one routed expert. */
+  expertIntermediateSize: number;
+  numSharedExperts: number;
+  /** Intermediate size of one shared expert (0 when none). */
+  sharedExpertIntermediateSize: number;
+  /** Leading layers that use a dense MLP instead of MoE (DeepSeek first_k_dense_replace). */
+  numDenseLayers: number;
+  /** Every n-th layer is MoE (1 = all non-leading layers). */
+  moeLayerFrequency: number;
+}
+
+export interface VisionSpec {
+  patchSize: number;
+  /** Spatial merge (tokens per side merged into one LLM token). */
+  spatialMergeSize: number;
+  hiddenSize: number;
+  depth: number;
+}
+
+/** A normalized model architecture, independent of any device. */
+export interface ModelSpec {
+  /** Hugging Face id (or the path it was loaded from). */
+  id: string;
+  /** Where the numbers come from: a catalog entry's HF id + file, or a local path. */
+  source: string;
+  architecture: string; // HF `architectures[0]`, e.g. 'Qwen3ForCausalLM'
+  family: 'dense' | 'moe' | 'mla-moe';
+  hiddenSize: number;
+  numLayers: number;
+  vocabSize: number;
+  tieWordEmbeddings: boolean;
+  /** Dense-layer MLP intermediate size (also used by MoE models' leading dense layers). */
+  intermediateSize: number;
+  /** Gated MLP (SwiGLU: 3 matrices) vs plain (2 matrices). */
+  gatedMlp: boolean;
+  attention: AttentionSpec;
+  moe?: MoeSpec;
+  /** Multi-token-prediction modules (DeepSeek num_nextn_predict_layers); 0 when none. */
+  numMtpLayers: number;
+  maxPositionEmbeddings: number;
+  /** The checkpoint's native weight dtype (bf16, or fp8 when quantization_config says so). */
+  nativeWeightDtype: Dtype;
+  vision?: VisionSpec;
+}
+
+export interface ParameterCounts {
+  /** All weights, excluding MTP modules. */
+  total: number;
+  /** Weights touched by one token (routed experts counted topK of numExperts). */
+  active: number;
+  embedding: number;
+  mtp: number;
+}
+
+// ---------------------------------------------------------------------------
+// Device profiles
+// ---------------------------------------------------------------------------
+
+/** Points [x, efficiency] interpolated linearly in log2(x), clamped at both ends. */
+export type EfficiencyCurve = ReadonlyArray<readonly [number, number]>;
+
+export interface CommTier {
+  name: string;
+  /** Devices in one group of this tier, counting everything inside it (8 for a node of 8). */
+  devices: number;
+  /** One direction, per device. */
+  bandwidthBytesPerS: number;
+  latencyS: number;
+  efficiency: number;
+  topology?: string;
+}
+
+export interface DeviceProfile {
+  name: string;
+  vendor: string;
+  description: string;
+  /** Peak dense matrix throughput per dtype, FLOP/s. */
+  matrixPeakFlopsPerS: Partial<Record<Dtype, number>>;
+  /** Peak vector-unit throughput per dtype, FLOP/s (GPUs: CUDA-core rate). */
+  vectorPeakFlopsPerS: Partial<Record<Dtype, number>>;
+  memoryBytes: number;
+  hbmBandwidthBytesPerS: number;
+  /** Innermost tier first; the last tier's `devices` is the whole grid. */
+  commGrid: CommTier[];
+  staticCostS: { matrixOp: number; vectorOp: number; memoryOp: number; collective: number };
+  efficiency: {
+    /** Matrix efficiency vs GEMM rows M (tokens); per dtype overrides `default`. */
+    gemmByM: Partial<Record<Dtype | 'default', EfficiencyCurve>>;
+    /** Multiplier vs min(N, K) of the GEMM: narrow shapes under-fill the machine. */
+    gemmByNK: EfficiencyCurve;
+    /** Prefill (flash) attention matrix efficiency vs sequence length. */
+    attentionPrefillBySeq: EfficiencyCurve;
+    /** Decode attention bandwidth efficiency vs KV bytes read per step per device. */
+    attentionDecodeByBytes: EfficiencyCurve;
+    /** Bandwidth efficiency of memory-bound ops vs bytes moved. */
+    memoryByBytes: EfficiencyCurve;
+    /** Vector unit efficiency (flat). */
+    vector: number;
+    /** Collective bandwidth multiplier vs message bytes (on top of the tier's efficiency). */
+    commByBytes: EfficiencyCurve;
+  };
+  /** Figure name -> where it comes from (spec sheet, calibration run, ...). */
+  sources: Record<string, string>;
+  /** 'specification' or 'calibrated from <tables>'. */
+  calibration: string;
+}
+
+// ---------------------------------------------------------------------------
+// Quantization
+// ---------------------------------------------------------------------------
+
+export const LINEAR_ACTIONS = [
+  'DISABLED',
+  'W8A16_STATIC',
+  'W8A8_STATIC',
+  'W4A8_STATIC',
+  'W8A16_DYNAMIC',
+  'W8A8_DYNAMIC',
+  'W4A8_DYNAMIC',
+  'FP8',
+  'MXFP4',
+] as const;
+export type LinearAction = (typeof LINEAR_ACTIONS)[number];
+
+export const ATTENTION_ACTIONS = ['DISABLED', 'INT8', 'FP8'] as const;
+export type AttentionAction = (typeof ATTENTION_ACTIONS)[number];
+
+export interface QuantOptions {
+  linear: LinearAction;
+  attention: AttentionAction;
+  mxfp4GroupSize: number;
+}
+
+// ---------------------------------------------------------------------------
+// Deployment
+// ---------------------------------------------------------------------------
+
+/**
+ * One instance's parallel layout. Attention: tp x dp x pp = devices.
+ * Experts: ep x moeTp x moeDp = tp x dp (the devices of one pipeline stage).
+ */
+export interface ParallelConfig {
+  tp: number;
+  dp: number;
+  pp: number;
+  ep: number;
+  moeTp: number;
+  moeDp: number;
+}
+
+export interface Workload {
+  inputLength: number;
+  outputLength: number;
+  prefixCacheHitRate: number;
+}
+
+export interface ServingOptions {
+  maxBatchedTokens: number;
+  reservedMemoryBytes: number;
+  compile: boolean;
+  compileAllowGraphBreak: boolean;
+  numMtpTokens: number;
+  mtpAcceptanceRates: number[];
+  /** Extra prompt tokens per request from images (VL models); 0 when none. */
+  visionTokens: number;
+}
+
+// ---------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------
+
+export interface MemoryBreakdown {
+  /** Per device. */
+  weightsBytes: number;
+  kvCacheBytes: number;
+  activationBytes: number;
+  reservedBytes: number;
+  totalBytes: number;
+  capacityBytes: number;
+  /** KV bytes one token of context costs on one device. */
+  kvBytesPerToken: number;
+  /** Largest number of sequences per DP replica that fit at the workload's full context. */
+  maxSequencesPerReplica: number;
+  oom: boolean;
+}
+
+export type BucketShares = Record<Bucket, number>;
+
+/** One priced op of a step (per device), for `--detail` tables. */
+export interface PricedOp {
+  name: string;
+  bucket: Bucket;
+  /** Seconds for all repetitions of this op in the step. */
+  timeS: number;
+  count: number;
+  flops: number;
+  bytes: number;
+}
+
+export interface StepLatency {
+  timeS: number;
+  /** Seconds per bucket (sum = timeS). */
+  bucketS: BucketShares;
+  ops: PricedOp[];
+  flops: number;
+  bytes: number;
+}
+
+/** Metrics of one deployment at one operating point (ms at this edge). */
+export interface ServingPoint {
+  mode: 'agg' | 'prefill' | 'decode';
+  parallel: ParallelConfig;
+  numDevices: number;
+  /** Requests in flight on the whole instance (batch x DP). */
+  concurrency: number;
+  /** Sequences per DP replica. */
+  batchSize: number;
+  ttftMs: number;
+  tpotMs: number;
+  /** Output tokens/s of the instance (agg, decode); input tokens/s for prefill. */
+  tokensPerS: number;
+  tokensPerSPerDevice: number;
+  tokensPerSPerUser: number;
+  prefillStepMs: number;
+  decodeStepMs: number;
+  /** Time shares of the dominant step (decode for agg/decode, prefill for prefill). */
+  shares: BucketShares;
+  memory: MemoryBreakdown;
+  oom: boolean;
+  /** Requests/s one instance sustains (PD-ratio mode). */
+  qps: number;
+}
