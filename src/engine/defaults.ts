@@ -13,6 +13,7 @@ export function defaultServingOptions(overrides: Partial<ServingOptions> = {}): 
     numMtpTokens: 0,
     mtpAcceptanceRates: [0.9, 0.6, 0.4, 0.2],
     visionTokens: 0,
+    scheduling: 'seed',
     ...overrides,
   };
 }

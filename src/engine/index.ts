@@ -52,15 +52,22 @@ function checkServing(spec: ModelSpec, s: ServingOptions): void {
   }
 }
 
-function checkLayout(spec: ModelSpec, device: DeviceProfile, par: ParallelConfig): void {
+/** Checks a fixed layout; returns warnings for layouts engines run padded. */
+function checkLayout(spec: ModelSpec, device: DeviceProfile, par: ParallelConfig): string[] {
+  const warnings: string[] = [];
   for (const [k, v] of Object.entries(par)) {
     if (!Number.isInteger(v) || v <= 0) throw new OptixUserError(`parallel size ${k} must be a positive integer, got ${v}`);
   }
   const heads = spec.attention.numHeads;
-  if (heads % par.tp !== 0) throw new OptixUserError(`tp ${par.tp} does not divide the ${heads} attention heads of ${spec.id}`);
+  if (par.tp > heads) throw new OptixUserError(`tp ${par.tp} exceeds the ${heads} attention heads of ${spec.id}`);
+  if (heads % par.tp !== 0) {
+    warnings.push(`tp ${par.tp} does not divide the ${heads} attention heads of ${spec.id}: modeled padded, ${Math.ceil(heads / par.tp)} heads per rank`);
+  }
   if (spec.attention.kind === 'gqa') {
     const kv = spec.attention.numKvHeads;
-    if (kv % par.tp !== 0 && par.tp % kv !== 0) throw new OptixUserError(`tp ${par.tp} and the ${kv} KV heads of ${spec.id} do not divide each other`);
+    if (kv % par.tp !== 0 && par.tp % kv !== 0) {
+      warnings.push(`tp ${par.tp} and the ${kv} KV heads of ${spec.id} do not divide each other: modeled with ${Math.ceil(kv / par.tp)} KV heads per rank`);
+    }
   }
   if (spec.moe) {
     if (spec.moe.numExperts % par.ep !== 0) throw new OptixUserError(`ep ${par.ep} does not divide the ${spec.moe.numExperts} experts of ${spec.id}`);
@@ -72,13 +79,14 @@ function checkLayout(spec: ModelSpec, device: DeviceProfile, par: ParallelConfig
   if (n > gridCapacity(device)) {
     throw new OptixUserError(`${n} devices exceed the communication grid of ${device.name} (${gridCapacity(device)} devices)`);
   }
+  return warnings;
 }
 
 /** One fixed deployment at one concurrency. */
 export function estimate(req: EstimateRequest): EstimateResult {
   checkWorkload(req.workload);
   checkServing(req.model, req.serving);
-  checkLayout(req.model, req.device, req.parallel);
+  const layoutWarnings = checkLayout(req.model, req.device, req.parallel);
   if (!Number.isInteger(req.concurrency) || req.concurrency <= 0) {
     throw new OptixUserError(`concurrency must be a positive integer, got ${req.concurrency}`);
   }
@@ -102,7 +110,7 @@ export function estimate(req: EstimateRequest): EstimateResult {
     },
     true,
   );
-  const warnings = [...quant.warnings];
+  const warnings = [...quant.warnings, ...layoutWarnings];
   if (point.oom) {
     warnings.push(
       `out of memory: ${batch} sequences per replica need ${(point.memory.totalBytes / 1e9).toFixed(1)} GB per device, ` +

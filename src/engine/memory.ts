@@ -3,7 +3,7 @@
  * token (GQA heads sharded by TP, replicated when kv_heads < TP; MLA latent not
  * sharded), activation workspace and reserved memory -> the largest batch that fits.
  */
-import { kvHeadsPerRank } from './ops/attention.js';
+import { headsPerRank, kvHeadsPerRank } from './ops/attention.js';
 import { layerSplit } from './ops/step.js';
 import type { QuantPlan } from './quant.js';
 import type { MemoryBreakdown, ModelSpec, ParallelConfig, ServingOptions } from './types.js';
@@ -18,11 +18,11 @@ export function weightBytesPerDevice(spec: ModelSpec, par: ParallelConfig, q: Qu
   const a = spec.attention;
   let attention: number;
   if (a.kind === 'gqa') {
-    const hpr = a.numHeads / par.tp;
+    const hpr = headsPerRank(a.numHeads, par.tp);
     const kvpr = kvHeadsPerRank(a, par.tp);
     attention = (hpr * a.headDim * h * 2 + 2 * kvpr * a.headDim * h) * q.linearWeightBytes;
   } else {
-    const hpr = a.numHeads / par.tp;
+    const hpr = headsPerRank(a.numHeads, par.tp);
     const qk = a.qkNopeHeadDim + a.qkRopeHeadDim;
     const latent = a.kvLoraRank + a.qkRopeHeadDim;
     const qW = a.qLoraRank > 0 ? h * a.qLoraRank + a.qLoraRank * hpr * qk : h * hpr * qk;

@@ -16,14 +16,18 @@ export interface PricingOptions {
   compileAllowGraphBreak: boolean;
 }
 
+/** Graph capture's share of the static per-op cost when a profile does not say (an assumption). */
+export const DEFAULT_GRAPH_REPLAY_FRACTION = 0.25;
+
 /**
- * Share of the static per-op cost that remains under graph capture. Assumption
- * (not measured here): a CUDA/ACL graph replays kernels back to back, leaving
- * roughly a quarter of the eager per-op gap; graph breaks keep about half.
+ * Share of the static per-op cost that remains: all of it eagerly; under graph
+ * capture the profile's `graphReplayFraction` (a graph replays kernels back to
+ * back, removing host launch gaps); with graph breaks, halfway between.
  */
-export function launchScale(o: PricingOptions): number {
-  if (o.compileAllowGraphBreak) return 0.5;
-  if (o.compile) return 0.25;
+export function launchScale(o: PricingOptions, device: DeviceProfile): number {
+  const replay = device.staticCostS.graphReplayFraction ?? DEFAULT_GRAPH_REPLAY_FRACTION;
+  if (o.compileAllowGraphBreak) return (1 + replay) / 2;
+  if (o.compile) return replay;
   return 1;
 }
 
@@ -68,7 +72,7 @@ export function algorithmFactor(kind: NonNullable<Op['collective']>['kind'], n: 
 
 export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): OpTime {
   const eff = device.efficiency;
-  const scale = launchScale(opts);
+  const scale = launchScale(opts, device);
   const st = device.staticCostS;
   switch (op.kind) {
     case 'gemm': {

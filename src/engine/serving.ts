@@ -116,6 +116,23 @@ function prefillTiming(p: StepPricer, batch: number, withDecodes: boolean): Pref
   return { ttftMs: ((perRequest * (batch + 1)) / 2) * 1000, drainS: batch * perRequest, step };
 }
 
+/**
+ * Prefill time one request costs an instance when prefills are batched as the
+ * scheduler allows (max_batched_tokens // input per step, or chunk by chunk).
+ */
+export function prefillCostPerRequestS(p: StepPricer): number {
+  const { workload: w, serving } = p.dep;
+  const { effective, cached } = effectiveInputLength(w, serving);
+  const mbt = serving.maxBatchedTokens;
+  if (effective <= mbt) {
+    const pbs = Math.max(1, Math.floor(mbt / effective));
+    return p.step({ prefill: { sequences: pbs, newTokens: effective, priorContext: cached } }).timeS / pbs;
+  }
+  const chunks = Math.ceil(effective / mbt);
+  const chunk = Math.ceil(effective / chunks);
+  return chunks * p.step({ prefill: { sequences: 1, newTokens: chunk, priorContext: cached + Math.floor(effective / 2) } }).timeS;
+}
+
 function decodeStep(p: StepPricer, batch: number): StepLatency {
   const { workload: w, serving, par } = p.dep;
   // Pipeline stages each hold batch / pp sequences in flight; one token of a
@@ -137,15 +154,38 @@ function basePoint(p: StepPricer, mode: ServingPoint['mode'], batch: number): Om
   };
 }
 
-/** Aggregated serving (seed 002): TTFT accumulation, TPOT with the TTFT share, output throughput. */
+/**
+ * Steady-state queueing of prefills in a closed-loop benchmark (B clients,
+ * each sending its next request when the last one ends), fitted once to the
+ * vLLM and TensorRT-LLM rows of shared/reference/silicon_calibration.csv
+ * (docs/accuracy.md): the mean TTFT is about (2 + B / 8) single-request
+ * prefills, whatever the input length. Not per-row or per-model constants.
+ */
+export const STEADY_STATE_QUEUE = { basePrefills: 2, clientsPerPrefill: 8 } as const;
+
+/** Aggregated serving: seed 002's formulas, or their steady-state form (ServingOptions.scheduling). */
 export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
   const { workload: w, serving } = p.dep;
   const base = basePoint(p, 'agg', batch);
-  const pre = prefillTiming(p, batch, true);
   const dec = decodeStep(p, batch);
-  const decodeMsPerToken = (dec.timeS * 1000) / acceptedTokensPerStep(serving);
   const osl = w.outputLength;
-  const ttftMs = pre.ttftMs;
+  let decodeMsPerToken = (dec.timeS * 1000) / acceptedTokensPerStep(serving);
+  let ttftMs: number;
+  let prefillStepMs: number;
+  if (serving.scheduling === 'steady-state') {
+    // Every request's prefill runs inside some decode iteration, so each output
+    // token also carries batch x (prefill cost per request) / output_length.
+    decodeMsPerToken += (batch * prefillCostPerRequestS(p) * 1000) / osl;
+    const { effective, cached } = effectiveInputLength(w, serving);
+    const single = p.step({ prefill: { sequences: 1, newTokens: Math.min(effective, serving.maxBatchedTokens), priorContext: cached } });
+    const singleMs = single.timeS * 1000 * Math.ceil(effective / serving.maxBatchedTokens);
+    ttftMs = singleMs * (STEADY_STATE_QUEUE.basePrefills + batch / STEADY_STATE_QUEUE.clientsPerPrefill);
+    prefillStepMs = singleMs;
+  } else {
+    const pre = prefillTiming(p, batch, true);
+    ttftMs = pre.ttftMs;
+    prefillStepMs = pre.step.timeS * 1000;
+  }
   // Seed 002: tpot = (ttft + decode_latency x output_length) / output_length.
   const tpotMs = (ttftMs + decodeMsPerToken * osl) / osl;
   // Seed 002: output_throughput = 1000 x (output_length x concurrency) / (ttft + tpot x output_length).
@@ -157,7 +197,7 @@ export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
     tokensPerS,
     tokensPerSPerDevice: tokensPerS / base.numDevices,
     tokensPerSPerUser: 1000 / tpotMs,
-    prefillStepMs: pre.step.timeS * 1000,
+    prefillStepMs,
     decodeStepMs: dec.timeS * 1000,
     shares: shares(dec),
     qps: (base.concurrency / (ttftMs + tpotMs * osl)) * 1000,

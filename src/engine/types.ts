@@ -129,7 +129,14 @@ export interface DeviceProfile {
   hbmBandwidthBytesPerS: number;
   /** Innermost tier first; the last tier's `devices` is the whole grid. */
   commGrid: CommTier[];
-  staticCostS: { matrixOp: number; vectorOp: number; memoryOp: number; collective: number };
+  staticCostS: {
+    matrixOp: number;
+    vectorOp: number;
+    memoryOp: number;
+    collective: number;
+    /** Share of the static costs left under graph capture (--compile); default 0.25. */
+    graphReplayFraction?: number;
+  };
   efficiency: {
     /** Matrix efficiency vs GEMM rows M (tokens); per dtype overrides `default`. */
     gemmByM: Partial<Record<Dtype | 'default', EfficiencyCurve>>;
@@ -210,7 +217,16 @@ export interface ServingOptions {
   mtpAcceptanceRates: number[];
   /** Extra prompt tokens per request from images (VL models); 0 when none. */
   visionTokens: number;
+  /**
+   * How aggregated serving turns step latencies into TTFT/TPOT:
+   * 'seed' — seed 002's formulas as written (a batch arrives at once, prefilled
+   * max_batched_tokens // input at a time); 'steady-state' — closed-loop
+   * continuous batching as benchmarks measure it (see serving.ts).
+   */
+  scheduling: SchedulingModel;
 }
+
+export type SchedulingModel = 'seed' | 'steady-state';
 
 // ---------------------------------------------------------------------------
 // Results

@@ -26,8 +26,9 @@ export interface WorkerConfig {
 
 export interface MetricsConfig {
   log_file?: string;
-  extractor_pattern?: string;
+  extractor_pattern?: string | string[];
   metric_names?: string[];
+  required?: string[];
 }
 
 export interface Bound {

@@ -46,12 +46,13 @@ export function checkBound(metric: string, concurrency: number, value: number, b
 
 export function checkExpectations(config: CaseConfig, points: RunPoint[]): ExpectationFailure[] {
   const out: ExpectationFailure[] = [];
-  const required = config.benchmark.metrics?.metric_names ?? [];
+  const m = config.benchmark.metrics;
+  const required = [...new Set([...(m?.required ?? []), ...(m?.metric_names ?? [])])];
   for (const p of points) {
     const missing = required.filter((m) => !(m in p.metrics));
     if (missing.length > 0) {
       out.push({
-        path: ['benchmark', 'metrics', 'metric_names'],
+        path: ['benchmark', 'metrics'],
         message: `concurrency ${p.concurrency}: metrics ${missing.join(', ')} not produced (got ${Object.keys(p.metrics).join(', ') || 'none'})`,
       });
     }

@@ -91,7 +91,9 @@ function describe(e: ErrorObject): SchemaProblem {
       return {
         path,
         message: `${where}: '${String(params.property)}' needs '${String(params.missingProperty)}'`,
-        hint: 'a baseline bound is `{ baseline: X, tolerance_pct: P }`',
+        hint: ['baseline', 'tolerance_pct'].includes(String(params.property))
+          ? 'a baseline bound is `{ baseline: X, tolerance_pct: P }`'
+          : `add '${String(params.missingProperty)}' next to it`,
       };
     case 'propertyNames':
       return { path, message: `${where}: key ${JSON.stringify(params.propertyName)} must be a concurrency (an integer)` };

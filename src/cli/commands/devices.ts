@@ -106,8 +106,19 @@ function sourceOf(p: DeviceProfile, figure: string): string {
   return '(no source given)';
 }
 
-function curveText(c: EfficiencyCurve): string {
-  return c.map(([x, e]) => `${num(x)}:${num(e)}`).join(' ');
+/** 65536 -> "64KiB": byte curves read as the sizes they were written in. */
+function bytesText(x: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (i < units.length - 1 && x >= 1024 && x % 1024 === 0) {
+    x /= 1024;
+    i++;
+  }
+  return `${num(x)}${units[i]!}`;
+}
+
+function curveText(c: EfficiencyCurve, bytes = false): string {
+  return c.map(([x, e]) => `${bytes ? bytesText(x) : num(x)}:${num(e)}`).join(' ');
 }
 
 function figureRows(p: DeviceProfile): FigureRow[] {
@@ -115,7 +126,9 @@ function figureRows(p: DeviceProfile): FigureRow[] {
   const add = (figure: string, value: unknown, text: string): void => {
     rows.push({ figure, value, text, source: sourceOf(p, figure) });
   };
-  for (const [d, v] of Object.entries(p.matrixPeakFlopsPerS)) add(`matrixPeakFlopsPerS.${d}`, v, `${num(v / 1e12)} TFLOPS`);
+  for (const [d, v] of Object.entries(p.matrixPeakFlopsPerS)) {
+    add(`matrixPeakFlopsPerS.${d}`, v, `${num(v / 1e12)} ${d.startsWith('int') ? 'TOPS' : 'TFLOPS'}`);
+  }
   for (const [d, v] of Object.entries(p.vectorPeakFlopsPerS)) add(`vectorPeakFlopsPerS.${d}`, v, `${num(v / 1e12)} TFLOPS`);
   add('memoryBytes', p.memoryBytes, `${num(p.memoryBytes / GIB)} GiB (${num(p.memoryBytes / 1e9)} GB)`);
   add(
@@ -136,10 +149,10 @@ function figureRows(p: DeviceProfile): FigureRow[] {
   for (const [k, c] of Object.entries(e.gemmByM)) if (c) add(`efficiency.gemmByM.${k}`, c, `M -> eff: ${curveText(c)}`);
   add('efficiency.gemmByNK', e.gemmByNK, `min(N,K) -> x: ${curveText(e.gemmByNK)}`);
   add('efficiency.attentionPrefillBySeq', e.attentionPrefillBySeq, `seq -> eff: ${curveText(e.attentionPrefillBySeq)}`);
-  add('efficiency.attentionDecodeByBytes', e.attentionDecodeByBytes, `bytes -> eff: ${curveText(e.attentionDecodeByBytes)}`);
-  add('efficiency.memoryByBytes', e.memoryByBytes, `bytes -> eff: ${curveText(e.memoryByBytes)}`);
+  add('efficiency.attentionDecodeByBytes', e.attentionDecodeByBytes, `bytes -> eff: ${curveText(e.attentionDecodeByBytes, true)}`);
+  add('efficiency.memoryByBytes', e.memoryByBytes, `bytes -> eff: ${curveText(e.memoryByBytes, true)}`);
   add('efficiency.vector', e.vector, num(e.vector));
-  add('efficiency.commByBytes', e.commByBytes, `bytes -> x: ${curveText(e.commByBytes)}`);
+  add('efficiency.commByBytes', e.commByBytes, `bytes -> x: ${curveText(e.commByBytes, true)}`);
   return rows;
 }
 
@@ -171,7 +184,7 @@ function showDevice(name: string | undefined, opts: { json?: boolean; deviceFile
     style: { head: [], border: [] },
     chars: COMPACT,
     wordWrap: true,
-    colWidths: [36, 52, 70],
+    colWidths: [36, 46, 64],
   });
   for (const f of figures) table.push([f.figure, f.text, f.source]);
   out(table.toString());

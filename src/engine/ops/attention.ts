@@ -7,6 +7,14 @@ import type { GqaAttentionSpec, MlaAttentionSpec } from '../types.js';
 import { ACT_BYTES, collective, linear, pushDefined, quantOverhead, vector } from './linear.js';
 import type { BuildContext, Op } from './types.js';
 
+/**
+ * Query heads one TP rank computes. When TP does not divide the heads (engines
+ * pad, e.g. DeepSeek at TP 36), the busiest rank sets the pace: ceil(heads / tp).
+ */
+export function headsPerRank(heads: number, tp: number): number {
+  return Math.ceil(heads / tp);
+}
+
 export function kvHeadsPerRank(a: GqaAttentionSpec, tp: number): number {
   return Math.max(1, Math.ceil(a.numKvHeads / tp));
 }
@@ -29,7 +37,7 @@ function effectiveContext(context: number, window?: number): number {
 export function gqaAttentionOps(ctx: BuildContext, a: GqaAttentionSpec, layers: number): Op[] {
   const { spec, par, quant, shape, tokens: t } = ctx;
   const h = spec.hiddenSize;
-  const hpr = a.numHeads / par.tp;
+  const hpr = headsPerRank(a.numHeads, par.tp);
   const kvpr = kvHeadsPerRank(a, par.tp);
   const d = a.headDim;
   const ops: Op[] = [];
@@ -87,7 +95,7 @@ export function gqaAttentionOps(ctx: BuildContext, a: GqaAttentionSpec, layers: 
 export function mlaAttentionOps(ctx: BuildContext, a: MlaAttentionSpec, layers: number): Op[] {
   const { spec, par, quant, shape, tokens: t } = ctx;
   const h = spec.hiddenSize;
-  const hpr = a.numHeads / par.tp;
+  const hpr = headsPerRank(a.numHeads, par.tp);
   const qkDim = a.qkNopeHeadDim + a.qkRopeHeadDim;
   const latent = a.kvLoraRank + a.qkRopeHeadDim;
   const ops: Op[] = [];

@@ -1,0 +1,300 @@
+/**
+ * Fits a device profile's efficiency curves and static costs to measured
+ * kernel samples by coordinate descent: for each curve point in turn, try a
+ * ladder of efficiencies and keep the one that minimizes the median
+ * |log(predicted / measured)| of the samples that point influences (those
+ * whose x lies between its neighbours). Values stay in (0, 1]. Several passes
+ * let neighbouring points and coupled curves (GEMM by M x by N/K, memory
+ * bandwidth) settle together.
+ */
+import type { DeviceProfile, Dtype, EfficiencyCurve } from '../engine/types.js';
+import { KERNEL_PRICING, predictS, type KernelFamily, type KernelSample } from './kernels.js';
+import { median } from './stats.js';
+
+type Point = [number, number];
+type MutableProfile = DeviceProfile & { efficiency: DeviceProfile['efficiency'] & Record<string, unknown> };
+
+/** A fitted parameter family: a curve (x grid + getter/setter) or a scalar. */
+export interface CurveTarget {
+  /** e.g. 'gemmByM.fp8', 'attentionPrefillBySeq'. */
+  name: string;
+  get: (p: DeviceProfile) => EfficiencyCurve;
+  set: (p: DeviceProfile, c: EfficiencyCurve) => void;
+  /** The x a sample evaluates this curve at; undefined when the curve does not apply to it. */
+  xOf: (s: KernelSample) => number | undefined;
+  /** Families that inform it (for the profile's source note). */
+  families: KernelFamily[];
+}
+
+export interface ScalarTarget {
+  name: string;
+  get: (p: DeviceProfile) => number;
+  set: (p: DeviceProfile, v: number) => void;
+  applies: (s: KernelSample) => boolean;
+  candidates: number[];
+  families: KernelFamily[];
+}
+
+export interface FitOptions {
+  passes?: number;
+  /** Most samples scored per parameter (a deterministic stride sample beyond it). */
+  maxSamplesPerPoint?: number;
+}
+
+function logErr(s: KernelSample, p: DeviceProfile): number {
+  return Math.abs(Math.log(predictS(s, p) / s.measuredS));
+}
+
+function score(samples: readonly KernelSample[], p: DeviceProfile): number {
+  return median(samples.map((s) => logErr(s, p)));
+}
+
+function stride<T>(list: readonly T[], max: number): T[] {
+  if (list.length <= max) return [...list];
+  const out: T[] = [];
+  const step = list.length / max;
+  for (let i = 0; i < max; i++) out.push(list[Math.floor(i * step)]!);
+  return out;
+}
+
+/** Efficiency ladder: geometric from 0.003 to 1. */
+const LADDER: number[] = Array.from({ length: 48 }, (_, i) => Math.min(1, 0.003 * Math.pow(1 / 0.003, i / 47)));
+
+/** Grid points factor^k covering [min, max] of the values (at least two points). */
+export function gridFor(values: readonly number[], factor: number): number[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v > 0) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  if (!Number.isFinite(lo)) return [1, factor];
+  const k0 = Math.floor(Math.log(lo) / Math.log(factor));
+  const k1 = Math.ceil(Math.log(hi) / Math.log(factor));
+  const out: number[] = [];
+  for (let k = k0; k <= Math.max(k1, k0 + 1); k++) out.push(Math.pow(factor, k));
+  return out;
+}
+
+/** Re-grids a curve onto new x points, keeping its current shape as the start. */
+function regrid(curve: EfficiencyCurve, xs: readonly number[], at: (c: EfficiencyCurve, x: number) => number): Point[] {
+  return xs.map((x) => [x, Math.min(1, Math.max(1e-3, at(curve, x)))]);
+}
+
+export interface FitResult {
+  profile: DeviceProfile;
+  /** Curve/scalar name -> tables it was fitted to. */
+  fitted: Record<string, KernelFamily[]>;
+}
+
+/**
+ * Fits in place on a copy of `base`. Curves first get the x grid given by the
+ * data (points where samples are), then passes of coordinate descent.
+ */
+export function fitProfile(
+  base: DeviceProfile,
+  samples: readonly KernelSample[],
+  curves: readonly { target: CurveTarget; grid: number[] }[],
+  scalars: readonly ScalarTarget[],
+  interpolate: (c: EfficiencyCurve, x: number) => number,
+  opts: FitOptions = {},
+): FitResult {
+  const p = structuredClone(base) as MutableProfile;
+  const passes = opts.passes ?? 3;
+  const cap = opts.maxSamplesPerPoint ?? 1500;
+  const fitted: Record<string, KernelFamily[]> = {};
+
+  // Which samples each curve point sees: x within (prev, next) of the point.
+  const plans = curves.map(({ target, grid }) => {
+    target.set(p, regrid(target.get(p), grid, interpolate));
+    const withX: Array<{ s: KernelSample; x: number }> = [];
+    for (const s of samples) {
+      const x = target.xOf(s);
+      if (x !== undefined && x > 0) withX.push({ s, x });
+    }
+    const perPoint = grid.map((x, i) => {
+      const lo = i === 0 ? -Infinity : grid[i - 1]!;
+      const hi = i === grid.length - 1 ? Infinity : grid[i + 1]!;
+      return stride(
+        withX.filter((w) => w.x > lo && w.x < hi).map((w) => w.s),
+        cap,
+      );
+    });
+    fitted[target.name] = target.families;
+    return { target, perPoint };
+  });
+  const scalarPlans = scalars.map((t) => {
+    fitted[t.name] = t.families;
+    return { t, list: stride(samples.filter(t.applies), cap * 4) };
+  });
+
+  for (let pass = 0; pass < passes; pass++) {
+    for (const { t, list } of scalarPlans) {
+      if (list.length === 0) continue;
+      let best = t.get(p);
+      let bestScore = score(list, p);
+      for (const v of t.candidates) {
+        t.set(p, v);
+        const sc = score(list, p);
+        if (sc < bestScore - 1e-12) {
+          bestScore = sc;
+          best = v;
+        }
+      }
+      t.set(p, best);
+    }
+    for (const { target, perPoint } of plans) {
+      for (let i = 0; i < perPoint.length; i++) {
+        const list = perPoint[i]!;
+        if (list.length === 0) continue;
+        const curve = target.get(p).map((q) => [q[0], q[1]] as Point);
+        const tryValue = (v: number): number => {
+          curve[i] = [curve[i]![0], v];
+          target.set(p, curve.map((q) => [q[0], q[1]] as const));
+          return score(list, p);
+        };
+        let best = curve[i]![1];
+        let bestScore = tryValue(best);
+        const refine = [0.8, 0.87, 0.93, 0.97, 1.03, 1.07, 1.15, 1.25].map((f) => Math.min(1, best * f));
+        for (const v of [...LADDER, ...refine]) {
+          const sc = tryValue(v);
+          if (sc < bestScore - 1e-12) {
+            bestScore = sc;
+            best = v;
+          }
+        }
+        tryValue(best);
+      }
+    }
+  }
+  // Round for a readable profile; 3 significant digits move predictions by < 0.5%.
+  for (const { target } of plans) target.set(p, target.get(p).map(([x, e]) => [x, Number(e.toPrecision(3))] as const));
+  for (const { t } of scalarPlans) t.set(p, Number(t.get(p).toPrecision(3)));
+  return { profile: p, fitted };
+}
+
+// ---------------------------------------------------------------------------
+// The targets of a GPU kernel-table calibration
+// ---------------------------------------------------------------------------
+
+function gemmByM(dtype: Dtype): CurveTarget {
+  return {
+    name: `gemmByM.${dtype}`,
+    get: (p) => p.efficiency.gemmByM[dtype] ?? p.efficiency.gemmByM.default ?? [[1, 1]],
+    set: (p, c) => {
+      p.efficiency.gemmByM[dtype] = c;
+    },
+    xOf: (s) => (s.op.kind === 'gemm' && s.op.dtype === dtype ? s.op.m : undefined),
+    families: ['gemm'],
+  };
+}
+
+const gemmByNK: CurveTarget = {
+  name: 'gemmByNK',
+  get: (p) => p.efficiency.gemmByNK,
+  set: (p, c) => {
+    p.efficiency.gemmByNK = c;
+  },
+  xOf: (s) => (s.op.kind === 'gemm' ? Math.min(s.op.n ?? 1, s.op.k ?? 1) : undefined),
+  families: ['gemm'],
+};
+
+const memoryByBytes: CurveTarget = {
+  name: 'memoryByBytes',
+  get: (p) => p.efficiency.memoryByBytes,
+  set: (p, c) => {
+    p.efficiency.memoryByBytes = c;
+  },
+  // Weight-read-bound GEMMs (few rows) measure achievable HBM bandwidth vs bytes.
+  xOf: (s) => (s.op.kind === 'gemm' && (s.op.m ?? 1) <= 16 ? s.op.bytes : undefined),
+  families: ['gemm'],
+};
+
+const attentionPrefillBySeq: CurveTarget = {
+  name: 'attentionPrefillBySeq',
+  get: (p) => p.efficiency.attentionPrefillBySeq,
+  set: (p, c) => {
+    p.efficiency.attentionPrefillBySeq = c;
+  },
+  xOf: (s) => (s.op.kind === 'attention_prefill' ? s.op.seqLen : undefined),
+  families: ['context_attention'],
+};
+
+const attentionDecodeByBytes: CurveTarget = {
+  name: 'attentionDecodeByBytes',
+  get: (p) => p.efficiency.attentionDecodeByBytes,
+  set: (p, c) => {
+    p.efficiency.attentionDecodeByBytes = c;
+  },
+  xOf: (s) => (s.op.kind === 'attention_decode' ? s.op.bytes : undefined),
+  families: ['generation_attention'],
+};
+
+const commByBytes: CurveTarget = {
+  name: 'commByBytes',
+  get: (p) => p.efficiency.commByBytes,
+  set: (p, c) => {
+    p.efficiency.commByBytes = c;
+  },
+  xOf: (s) => (s.op.kind === 'collective' ? s.op.collective?.messageBytes : undefined),
+  families: ['all_reduce'],
+};
+
+/** Static costs: eager per-op seconds (graph replay keeps a share of them, see KERNEL_PRICING). */
+const US = 1e-6;
+const STATIC_LADDER = Array.from({ length: 40 }, (_, i) => Number((0.5 * US * Math.pow(200, i / 39)).toPrecision(3)));
+
+const matrixStatic: ScalarTarget = {
+  name: 'staticCostS.matrixOp',
+  get: (p) => p.staticCostS.matrixOp,
+  set: (p, v) => {
+    p.staticCostS.matrixOp = v;
+  },
+  applies: (s) => s.op.kind === 'gemm' || s.op.kind === 'attention_prefill' || s.op.kind === 'attention_decode',
+  candidates: STATIC_LADDER,
+  families: ['gemm', 'context_attention', 'generation_attention'],
+};
+
+const collectiveStatic: ScalarTarget = {
+  name: 'staticCostS.collective',
+  get: (p) => p.staticCostS.collective,
+  set: (p, v) => {
+    p.staticCostS.collective = v;
+  },
+  applies: (s) => s.op.kind === 'collective',
+  candidates: STATIC_LADDER,
+  families: ['all_reduce'],
+};
+
+/**
+ * The standard GPU calibration: every curve issue 4 names, gridded where the
+ * samples are (GEMM M and N/K by 4x, bytes by 4x, sequence length by 2x).
+ */
+export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curves: { target: CurveTarget; grid: number[] }[]; scalars: ScalarTarget[] } {
+  const curves: { target: CurveTarget; grid: number[] }[] = [];
+  const xsOf = (t: CurveTarget): number[] => {
+    const xs: number[] = [];
+    for (const s of samples) {
+      const x = t.xOf(s);
+      if (x !== undefined) xs.push(x);
+    }
+    return xs;
+  };
+  const add = (t: CurveTarget, factor: number): void => {
+    const xs = xsOf(t);
+    if (xs.length > 0) curves.push({ target: t, grid: gridFor(xs, factor) });
+  };
+  const dtypes = new Set(samples.filter((s) => s.op.kind === 'gemm').map((s) => s.op.dtype));
+  for (const d of ['bf16', 'fp8', 'fp4'] as const) if (dtypes.has(d)) add(gemmByM(d), 4);
+  add(gemmByNK, 2);
+  add(memoryByBytes, 4);
+  add(attentionPrefillBySeq, 2);
+  add(attentionDecodeByBytes, 4);
+  add(commByBytes, 4);
+  const scalars = [matrixStatic, collectiveStatic].filter((t) => samples.some(t.applies));
+  return { curves, scalars };
+}
+
+export { KERNEL_PRICING };

@@ -1,0 +1,128 @@
+/**
+ * Maps the names of measured-data CSVs (aiconfigurator's silicon layout) onto
+ * the project's: systems -> device profiles, quant modes -> quantization
+ * actions, the data's parallel columns -> ParallelConfig. Pure functions; each
+ * returns a reason string instead of throwing, so a row it cannot map is
+ * counted by reason rather than dropped.
+ */
+import type { AttentionAction, LinearAction, ModelSpec, ParallelConfig } from '../engine/types.js';
+
+/** The data's system names -> built-in profile names. */
+export const SYSTEM_PROFILES: Readonly<Record<string, string>> = {
+  h100_sxm: 'H100_SXM_80G',
+  h200_sxm: 'H200_SXM_141G',
+  b200_sxm: 'B200_SXM_180G',
+  b300_sxm: 'B300_SXM_288G',
+  gb200: 'GB200',
+  gb300: 'GB300',
+  a100_sxm: 'A100_SXM_80G',
+  mi300x: 'MI300X',
+};
+
+/** A profile name for a data system name (case-insensitive), or undefined. */
+export function mapSystem(system: string): string | undefined {
+  return SYSTEM_PROFILES[system.trim().toLowerCase()];
+}
+
+export type Mapped<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export interface LinearQuant {
+  linear: LinearAction;
+  mxfp4GroupSize: number;
+}
+
+/** NVFP4: 4-bit elements with one scale per 16 (the engine's MXFP4 action at group size 16). */
+export const NVFP4_GROUP_SIZE = 16;
+
+const QUANT_MODES: Readonly<Record<string, LinearQuant>> = {
+  fp8: { linear: 'FP8', mxfp4GroupSize: 32 },
+  fp8_block: { linear: 'FP8', mxfp4GroupSize: 32 },
+  nvfp4: { linear: 'MXFP4', mxfp4GroupSize: NVFP4_GROUP_SIZE },
+  fp4: { linear: 'MXFP4', mxfp4GroupSize: NVFP4_GROUP_SIZE },
+  mxfp4: { linear: 'MXFP4', mxfp4GroupSize: 32 },
+  bfloat16: { linear: 'DISABLED', mxfp4GroupSize: 32 },
+  bf16: { linear: 'DISABLED', mxfp4GroupSize: 32 },
+  float16: { linear: 'DISABLED', mxfp4GroupSize: 32 },
+  fp16: { linear: 'DISABLED', mxfp4GroupSize: 32 },
+};
+
+/**
+ * The linear-layer quantization of a row: `gemm_quant_mode`, else the
+ * `precision` column, else the checkpoint's own weight dtype (a model whose
+ * config carries an fp8 quantization_config runs FP8; otherwise bf16).
+ */
+export function mapQuant(gemmQuantMode: string, precision: string, model?: ModelSpec): Mapped<LinearQuant> {
+  for (const [column, v] of [
+    ['gemm_quant_mode', gemmQuantMode],
+    ['precision', precision],
+  ] as const) {
+    const key = v.trim().toLowerCase();
+    if (key === '') continue;
+    const hit = QUANT_MODES[key];
+    if (hit === undefined) return { ok: false, reason: `unsupported quantization (${column} ${key})` };
+    return { ok: true, value: hit };
+  }
+  if (model !== undefined) {
+    return { ok: true, value: model.nativeWeightDtype === 'fp8' ? QUANT_MODES.fp8! : QUANT_MODES.bf16! };
+  }
+  return { ok: true, value: QUANT_MODES.bf16! };
+}
+
+/**
+ * KV-cache dtype. Assumption (the data has no KV column): TensorRT-LLM
+ * deployments of quantized checkpoints (fp8 / nvfp4) run an fp8 KV cache, as
+ * its recipes for these models do; SGLang and vLLM default to the model dtype
+ * (`kv_cache_dtype auto`), i.e. bf16.
+ */
+export function mapKvCache(backend: string, linear: LinearAction): AttentionAction {
+  const quantized = linear === 'FP8' || linear === 'MXFP4';
+  return backend.trim().toLowerCase() === 'trtllm' && quantized ? 'FP8' : 'DISABLED';
+}
+
+/** The data's per-worker parallel columns (already parsed to numbers; NaN = empty). */
+export interface DataLayout {
+  tp: number;
+  pp: number;
+  attentionDp: number;
+  moeTp: number;
+  moeEp: number;
+}
+
+/**
+ * tp_size = attention TP, attention_dp_size = DP, pp_size = PP,
+ * moe_tp_size / moe_ep_size = moeTp / ep, moeDp = tp x dp / (moeTp x ep).
+ * Empty columns default to 1 (PP, DP) or to the plain-TP MoE layout.
+ */
+export function mapLayout(l: DataLayout, model: ModelSpec): Mapped<ParallelConfig> {
+  const tp = orDefault(l.tp, NaN);
+  if (!Number.isInteger(tp) || tp < 1) return { ok: false, reason: 'invalid layout (tp_size missing)' };
+  const dp = orDefault(l.attentionDp, 1);
+  const pp = orDefault(l.pp, 1);
+  const stage = tp * dp;
+  let ep = orDefault(l.moeEp, NaN);
+  let moeTp = orDefault(l.moeTp, NaN);
+  if (!model.moe) {
+    ep = 1;
+    moeTp = stage;
+  } else {
+    if (Number.isNaN(ep) && Number.isNaN(moeTp)) {
+      ep = 1;
+      moeTp = stage;
+    } else if (Number.isNaN(ep)) ep = stage / moeTp;
+    else if (Number.isNaN(moeTp)) moeTp = stage / ep;
+  }
+  const moeDp = stage / (moeTp * ep);
+  const par: ParallelConfig = { tp, dp, pp, ep, moeTp, moeDp };
+  for (const [k, v] of Object.entries(par)) {
+    if (!Number.isInteger(v) || v < 1) return { ok: false, reason: `invalid layout (${k} = ${fmt(v)})` };
+  }
+  return { ok: true, value: par };
+}
+
+function orDefault(v: number, d: number): number {
+  return Number.isNaN(v) ? d : v;
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(3);
+}

@@ -1,0 +1,214 @@
+/**
+ * Predicts measured rows with the engine. Agg rows: the fixed deployment at
+ * its concurrency (mode 'agg'). Disagg rows: the prefill worker (mode
+ * 'prefill') gives TTFT, the decode worker (mode 'decode') gives TPOT.
+ *
+ * Resolved models, devices and step pricers are cached: the 3,384 rows of the
+ * reference sample share a few hundred deployments that differ only in
+ * concurrency, and a StepPricer memoizes their steps.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { OptixUserError } from '../errors.js';
+import { listDeviceNames, loadDevice } from '../catalog/devices.js';
+import { resolveModel } from '../catalog/models.js';
+import { defaultQuantOptions, defaultServingOptions, estimate } from '../engine/index.js';
+import { planQuant, type QuantPlan } from '../engine/quant.js';
+import { StepPricer, evaluate } from '../engine/serving.js';
+import type { DeviceProfile, ModelSpec, ParallelConfig, QuantOptions, ServingOptions, ServingPoint } from '../engine/types.js';
+import { mapKvCache, mapLayout, mapQuant, mapSystem } from './mapping.js';
+import type { MeasuredRow, MeasuredWorker } from './measured.js';
+import { apePct } from './stats.js';
+import type { RowOutcome } from './summary.js';
+
+export interface PredictOptions {
+  /** Directory of `<org>--<name>.json` configs; default ../shared/model_configs when it exists. */
+  modelConfigDir?: string;
+  /** Profiles that replace the built-in of the same name (--device-file). */
+  deviceOverrides?: DeviceProfile[];
+  /** Token budget of one prefill or mixed step. */
+  maxBatchedTokens?: number;
+}
+
+/** The default model config directory: ../shared/model_configs relative to the cwd, when present. */
+export function defaultModelConfigDir(cwd = process.cwd()): string | undefined {
+  const dir = path.resolve(cwd, '..', 'shared', 'model_configs');
+  return existsSync(dir) ? dir : undefined;
+}
+
+/**
+ * Serving options for measured deployments. Every backend in the reference
+ * data (TensorRT-LLM, SGLang, vLLM) runs decode under CUDA graphs, so
+ * `compile` is on. Reserved memory is 0: these engines size the KV cache as a
+ * fraction of what is left after weights, so a fixed reserve would only turn
+ * deployments that ran into OOM. No MTP: the data has no speculative-decoding column.
+ */
+export function measuredServingOptions(maxBatchedTokens = 8192): ServingOptions {
+  return defaultServingOptions({ maxBatchedTokens, reservedMemoryBytes: 0, compile: true });
+}
+
+export interface RowPrediction extends RowOutcome {
+  line: number;
+  modelPath: string;
+  profile?: string;
+  isl: number;
+  osl: number;
+  concurrency: number;
+  quant?: string;
+  measuredTtftMs: number;
+  measuredTpotMs: number;
+  ttftMs?: number;
+  tpotMs?: number;
+}
+
+type Cached<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export class AccuracyPredictor {
+  private readonly models = new Map<string, Cached<ModelSpec>>();
+  private readonly devices = new Map<string, Cached<DeviceProfile>>();
+  private readonly plans = new Map<string, QuantPlan>();
+  private readonly pricers = new Map<string, Cached<StepPricer>>();
+  private readonly serving: ServingOptions;
+  private builtins: string[] | undefined;
+
+  constructor(private readonly opts: PredictOptions = {}) {
+    this.serving = measuredServingOptions(opts.maxBatchedTokens);
+  }
+
+  model(modelPath: string): Cached<ModelSpec> {
+    const hit = this.models.get(modelPath);
+    if (hit) return hit;
+    let out: Cached<ModelSpec>;
+    try {
+      const dir = this.opts.modelConfigDir;
+      out = { ok: true, value: resolveModel(modelPath, dir === undefined ? {} : { modelConfigDir: dir }) };
+    } catch (e) {
+      if (!(e instanceof OptixUserError)) throw e;
+      out = { ok: false, reason: /unsupported architecture|missing|not supported/i.test(e.message) ? 'unknown model architecture' : 'unknown model' };
+    }
+    this.models.set(modelPath, out);
+    return out;
+  }
+
+  device(system: string): Cached<DeviceProfile> {
+    const hit = this.devices.get(system);
+    if (hit) return hit;
+    this.builtins ??= listDeviceNames();
+    const name = mapSystem(system) ?? this.builtins.find((n) => n.toLowerCase() === system.toLowerCase());
+    let out: Cached<DeviceProfile>;
+    const override = name === undefined ? undefined : this.opts.deviceOverrides?.find((d) => d.name === name);
+    if (override) out = { ok: true, value: override };
+    else if (name === undefined || !this.builtins.includes(name)) out = { ok: false, reason: 'unknown system' };
+    else out = { ok: true, value: loadDevice(name) };
+    this.devices.set(system, out);
+    return out;
+  }
+
+  private plan(q: QuantOptions, device: DeviceProfile): QuantPlan {
+    const key = `${device.name}|${q.linear}|${q.attention}|${q.mxfp4GroupSize}`;
+    let p = this.plans.get(key);
+    if (!p) {
+      p = planQuant(q, device);
+      this.plans.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * One worker's point. The first sight of a deployment goes through
+   * `estimate` (the engine's own checks of layout and workload); later rows of
+   * it reuse the memoizing StepPricer.
+   */
+  private point(
+    spec: ModelSpec,
+    device: DeviceProfile,
+    worker: MeasuredWorker,
+    q: QuantOptions,
+    row: MeasuredRow,
+    mode: 'agg' | 'prefill' | 'decode',
+  ): Cached<ServingPoint> {
+    const layout = mapLayout(worker.layout, spec);
+    if (!layout.ok) return layout;
+    const par: ParallelConfig = layout.value;
+    const workload = { inputLength: row.isl, outputLength: row.osl, prefixCacheHitRate: 0 };
+    const key = JSON.stringify([spec.id, device.name, par, q, row.isl, row.osl]);
+    const cached = this.pricers.get(key);
+    if (cached && !cached.ok) return cached;
+    if (!cached) {
+      try {
+        const r = estimate({ model: spec, device, parallel: par, quant: q, workload, serving: this.serving, concurrency: worker.concurrency, mode });
+        const pricer = new StepPricer({ spec, device, par, quant: this.plan(q, device), workload, serving: this.serving });
+        this.pricers.set(key, { ok: true, value: pricer });
+        return { ok: true, value: r.point };
+      } catch (e) {
+        if (!(e instanceof OptixUserError)) throw e;
+        const reason = `invalid layout (${e.message.replace(spec.id, 'model')})`;
+        this.pricers.set(key, { ok: false, reason });
+        return { ok: false, reason };
+      }
+    }
+    return { ok: true, value: evaluate(cached.value, mode, Math.ceil(worker.concurrency / par.dp)) };
+  }
+
+  predict(row: MeasuredRow): RowPrediction {
+    const worker = row.agg ?? row.decode;
+    const out: RowPrediction = {
+      id: row.id,
+      line: row.line,
+      system: row.system,
+      backend: row.backend,
+      mode: row.mode,
+      modelPath: row.modelPath,
+      family: 'unknown',
+      isl: row.isl,
+      osl: row.osl,
+      concurrency: worker?.concurrency ?? NaN,
+      measuredTtftMs: row.ttftMs,
+      measuredTpotMs: row.tpotMs,
+    };
+    const fail = (reason: string): RowPrediction => ({ ...out, reason });
+    if (row.invalid !== undefined) return fail(row.invalid);
+    const device = this.device(row.system);
+    const model = this.model(row.modelPath);
+    if (model.ok) out.family = model.value.architecture;
+    if (!model.ok) return fail(model.reason);
+    if (!device.ok) return fail(device.reason);
+    out.profile = device.value.name;
+    const lq = mapQuant(row.gemmQuantMode, row.precision, model.value);
+    if (!lq.ok) return fail(lq.reason);
+    const q = defaultQuantOptions({ linear: lq.value.linear, mxfp4GroupSize: lq.value.mxfp4GroupSize, attention: mapKvCache(row.backend, lq.value.linear) });
+    out.quant = `${q.linear}${q.linear === 'MXFP4' ? `/g${q.mxfp4GroupSize}` : ''} kv:${q.attention === 'DISABLED' ? 'bf16' : q.attention.toLowerCase()}`;
+
+    let ttftMs: number;
+    let tpotMs: number;
+    if (row.agg) {
+      const p = this.point(model.value, device.value, row.agg, q, row, 'agg');
+      if (!p.ok) return fail(p.reason);
+      if (p.value.oom) return fail('OOM (engine memory model)');
+      ttftMs = p.value.ttftMs;
+      tpotMs = p.value.tpotMs;
+    } else if (row.prefill && row.decode) {
+      const pre = this.point(model.value, device.value, row.prefill, q, row, 'prefill');
+      if (!pre.ok) return fail(pre.reason);
+      const dec = this.point(model.value, device.value, row.decode, q, row, 'decode');
+      if (!dec.ok) return fail(dec.reason);
+      if (pre.value.oom || dec.value.oom) return fail('OOM (engine memory model)');
+      ttftMs = pre.value.ttftMs;
+      tpotMs = dec.value.tpotMs;
+    } else {
+      return fail('invalid layout (no worker)');
+    }
+    return {
+      ...out,
+      ttftMs,
+      tpotMs,
+      ttftApePct: apePct(ttftMs, row.ttftMs),
+      tpotApePct: apePct(tpotMs, row.tpotMs),
+    };
+  }
+}
+
+export function predictRows(rows: readonly MeasuredRow[], opts: PredictOptions = {}): RowPrediction[] {
+  const p = new AccuracyPredictor(opts);
+  return rows.map((r) => p.predict(r));
+}

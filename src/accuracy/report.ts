@@ -1,0 +1,93 @@
+/** Text report and prediction CSV of `optix accuracy --measured`. */
+import { stringify } from 'csv-stringify/sync';
+import { asciiTable } from '../cli/format.js';
+import type { RowPrediction } from './predict.js';
+import { summarizeByFamily, type AccuracySummary } from './summary.js';
+
+function cell(v: number | null): string {
+  return v === null ? '-' : v.toFixed(1);
+}
+
+export function renderAccuracyReport(summary: AccuracySummary, rows: readonly RowPrediction[], source: string): string {
+  const lines: string[] = [];
+  const pct = summary.rows > 0 ? ((summary.predicted / summary.rows) * 100).toFixed(1) : '0.0';
+  lines.push(`Accuracy against ${source}`);
+  lines.push(`Rows: ${summary.rows}, predicted: ${summary.predicted} (${pct}%)`);
+  lines.push(`TTFT APE: median ${cell(summary.ttft.medianApePct)}%, p90 ${cell(summary.ttft.p90ApePct)}%`);
+  lines.push(`TPOT APE: median ${cell(summary.tpot.medianApePct)}%, p90 ${cell(summary.tpot.p90ApePct)}%`);
+  const reasons = Object.entries(summary.unsupported);
+  if (reasons.length > 0) {
+    lines.push('');
+    lines.push('Not predicted:');
+    for (const [reason, n] of reasons) lines.push(`  ${n}  ${reason}`);
+  }
+  lines.push('');
+  lines.push('By system / backend / mode:');
+  lines.push(
+    asciiTable(
+      ['system', 'backend', 'mode', 'rows', 'TTFT median APE %', 'TPOT median APE %'],
+      summary.groups.map((g) => [g.system, g.backend, g.mode, g.rows, cell(g.ttftMedianApePct), cell(g.tpotMedianApePct)]),
+    ),
+  );
+  lines.push('');
+  lines.push('By model family:');
+  lines.push(
+    asciiTable(
+      ['family', 'rows', 'predicted', 'TTFT median APE %', 'TPOT median APE %'],
+      summarizeByFamily(rows).map((f) => [f.family, f.rows, f.predicted, cell(f.ttftMedianApePct), cell(f.tpotMedianApePct)]),
+    ),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export const PREDICTION_COLUMNS = [
+  'id',
+  'line',
+  'system',
+  'profile',
+  'backend',
+  'mode',
+  'model_path',
+  'family',
+  'quant',
+  'isl',
+  'osl',
+  'concurrency',
+  'measured_ttft_ms',
+  'measured_tpot_ms',
+  'predicted_ttft_ms',
+  'predicted_tpot_ms',
+  'ttft_ape_pct',
+  'tpot_ape_pct',
+  'reason',
+] as const;
+
+function n(v: number | undefined, digits = 4): string {
+  return v === undefined || !Number.isFinite(v) ? '' : String(Number(v.toPrecision(digits + 2)));
+}
+
+/** One CSV row per measured row (predicted or not). */
+export function predictionsCsv(rows: readonly RowPrediction[]): string {
+  const records = rows.map((r) => [
+    r.id,
+    r.line,
+    r.system,
+    r.profile ?? '',
+    r.backend,
+    r.mode,
+    r.modelPath,
+    r.family,
+    r.quant ?? '',
+    r.isl,
+    r.osl,
+    n(r.concurrency),
+    n(r.measuredTtftMs),
+    n(r.measuredTpotMs),
+    n(r.ttftMs),
+    n(r.tpotMs),
+    n(r.ttftApePct, 2),
+    n(r.tpotApePct, 2),
+    r.reason ?? '',
+  ]);
+  return stringify(records, { header: true, columns: [...PREDICTION_COLUMNS] });
+}

@@ -1,0 +1,124 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'dist/src/cli/main.js');
+const sources = [
+  'src/cli/commands/devices.ts',
+  'src/cli/commands/index.ts',
+  'src/catalog/devices.ts',
+  'src/engine/devices/curves.ts',
+  'src/engine/devices/grid.ts',
+  'src/engine/devices/figures.ts',
+  'src/engine/devices/units.ts',
+];
+
+function stale(): boolean {
+  return sources.some((src) => {
+    const out = path.join(root, 'dist', src.replace(/\.ts$/, '.js'));
+    return !existsSync(out) || statSync(out).mtimeMs < statSync(path.join(root, src)).mtimeMs;
+  });
+}
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'optix-devices-cli-'));
+
+beforeAll(async () => {
+  // Type errors in files other people are editing must not stop the emit we need.
+  if (stale()) await execa('npx', ['tsc', '-p', '.'], { cwd: root, reject: false });
+  expect(stale(), 'dist is older than the sources after `npx tsc -p .`').toBe(false);
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function optix(...args: string[]) {
+  return execa('node', [cli, ...args], { cwd: root, reject: false });
+}
+
+describe('optix devices list', () => {
+  it('prints one row per built-in profile', async () => {
+    const r = await optix('devices', 'list');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/TEST_DEVICE\s.*353\.9\s.*707\.8\s.*64\s.*1\.759\s.*256 x 8\s.*specification/);
+    expect(r.stdout).toMatch(/H100_SXM_80G\s.*NVIDIA\s.*989\s.*1979\s.*80\s.*3\.350\s.*128 x 8/);
+    expect(r.stdout).toMatch(/A100_SXM_80G\s.*312\s+│\s+-\s/); // no fp8 on Ampere
+    expect(r.stdout).toContain('16 device profiles');
+  });
+
+  it('--json gives the same rows as data', async () => {
+    const r = await optix('devices', 'list', '--json');
+    expect(r.exitCode).toBe(0);
+    const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    expect(rows).toHaveLength(16);
+    expect(rows.find((x) => x.name === 'ATLAS_800_A3_752T_128G_DIE')).toEqual({
+      name: 'ATLAS_800_A3_752T_128G_DIE',
+      vendor: 'Huawei',
+      bf16Tflops: 353.9,
+      fp8Tflops: null,
+      hbmGiB: 64,
+      hbmTBPerS: 1.759, // 1.6 TiB/s = 1.7592 TB/s
+      commGrid: '48 x 8 x 2',
+      calibration: 'specification',
+    });
+    expect(rows.find((x) => x.name === 'GB200')).toMatchObject({ bf16Tflops: 2500, fp8Tflops: 5000, hbmTBPerS: 8, commGrid: '16 x 72' });
+  });
+});
+
+describe('optix devices show', () => {
+  it('prints every figure with its source and the effective figures', async () => {
+    const r = await optix('devices', 'show', 'test_device');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/matrixPeakFlopsPerS\.bf16\s+│ 353\.9 TFLOPS\s+│ Ascend\/msmodeling/);
+    expect(r.stdout).toMatch(/memoryBytes\s+│ 64 GiB/);
+    expect(r.stdout).toMatch(/hbmBandwidthBytesPerS\s+│ .*\(1\.6 TiB\/s\)/);
+    expect(r.stdout).toMatch(/commGrid\.1\s+│ scale-out: groups of 2048, 50 GB\/s, 10 us/);
+    expect(r.stdout).toContain('effective: cube 247.73 TFLOPS, vector 7.70 TFLOPS');
+    expect(r.stdout).toContain('(0.960 TiB/s), comm 35 | 137.2 GB/s (grid 256 x 8)');
+  });
+
+  it('--json: profile in SI, one source per figure', async () => {
+    const r = await optix('devices', 'show', 'H100_SXM_80G', '--json');
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout) as {
+      profile: { matrixPeakFlopsPerS: Record<string, number>; memoryBytes: number };
+      figures: Array<{ figure: string; value: unknown; source: string }>;
+      effective: { cubeTflops: number; commGrid: string };
+    };
+    expect(j.profile.matrixPeakFlopsPerS.fp8).toBe(1979e12);
+    expect(j.profile.memoryBytes).toBe(80 * 1024 ** 3);
+    const fp8 = j.figures.find((f) => f.figure === 'matrixPeakFlopsPerS.fp8');
+    expect(fp8?.source).toContain('NVIDIA H100 datasheet');
+    for (const f of j.figures) expect(f.source, f.figure).not.toBe('(no source given)');
+    expect(j.effective.commGrid).toBe('128 x 8');
+    expect(j.effective.cubeTflops).toBeCloseTo(0.78 * 989, 6);
+  });
+
+  it('--device-file shows a user profile', async () => {
+    const text = readFileSync(path.join(root, 'data/devices/TEST_DEVICE.yaml'), 'utf8').replace('name: TEST_DEVICE', 'name: MY_NPU');
+    const file = path.join(tmp, 'my.yaml');
+    writeFileSync(file, text);
+    const r = await optix('devices', 'show', '--device-file', file, '--json');
+    expect(r.exitCode).toBe(0);
+    expect((JSON.parse(r.stdout) as { profile: { name: string } }).profile.name).toBe('MY_NPU');
+  });
+
+  it('a bad --device-file is one line with file:line:column, exit 2', async () => {
+    const text = readFileSync(path.join(root, 'data/devices/TEST_DEVICE.yaml'), 'utf8').replace('hbmBandwidthBytesPerS: 1.6 TiB/s', 'hbmBandwidthBytesPerS: fast');
+    const file = path.join(tmp, 'bad.yaml');
+    writeFileSync(file, text);
+    const line = text.split('\n').findIndex((l) => l.startsWith('hbmBandwidthBytesPerS: fast')) + 1;
+    const r = await optix('devices', 'show', '--device-file', file);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${file}:${line}:24: hbmBandwidthBytesPerS: "fast" is not a bytesPerS quantity`);
+  });
+
+  it('an unknown name lists the valid names, exit 2', async () => {
+    const r = await optix('devices', 'show', 'H900');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("optix: error: unknown device 'H900' (valid names: A100_SXM_80G,");
+    expect(r.stderr).toContain('TEST_DEVICE');
+  });
+});

@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { estimate } from '../src/engine/index.js';
+import { defaultQuantOptions, defaultServingOptions, makeParallel } from '../src/engine/defaults.js';
+import { planQuant } from '../src/engine/quant.js';
+import { linear } from '../src/engine/ops/linear.js';
+import { causalPairs, gqaAttentionOps } from '../src/engine/ops/attention.js';
+import { expectedExpertsHit } from '../src/engine/ops/ffn.js';
+import { buildStepOps } from '../src/engine/ops/step.js';
+import { priceOp, priceStep } from '../src/engine/perf.js';
+import { kvBytesForContext, weightBytesPerDevice } from '../src/engine/memory.js';
+import { acceptedTokensPerStep, StepPricer } from '../src/engine/serving.js';
+import { loadDevice } from '../src/catalog/devices.js';
+import { getCatalogModel } from '../src/engine/models/index.js';
+import { OptixUserError } from '../src/errors.js';
+import { idealDevice, tinyDense, tinyMoe } from './engine-fixtures.js';
+
+const eager = { compile: false, compileAllowGraphBreak: false };
+
+describe('quantization plans', () => {
+  const dev = idealDevice();
+  it('maps the seed actions to weight bytes and compute dtype', () => {
+    expect(planQuant(defaultQuantOptions({ linear: 'DISABLED' }), dev)).toMatchObject({ linearWeightBytes: 2, gemmDtype: 'bf16', gemmActivationBytes: 2 });
+    expect(planQuant(defaultQuantOptions({ linear: 'FP8' }), dev)).toMatchObject({ linearWeightBytes: 1, gemmDtype: 'fp8', gemmActivationBytes: 1 });
+    expect(planQuant(defaultQuantOptions({ linear: 'W8A8_DYNAMIC' }), dev)).toMatchObject({ linearWeightBytes: 1, gemmDtype: 'int8', activationQuantFlopsPerElement: 4 });
+    expect(planQuant(defaultQuantOptions({ linear: 'W8A8_STATIC' }), dev)).toMatchObject({ activationQuantFlopsPerElement: 0 });
+    expect(planQuant(defaultQuantOptions({ linear: 'W4A8_STATIC' }), dev)).toMatchObject({ linearWeightBytes: 0.5, gemmDtype: 'int8' });
+    expect(planQuant(defaultQuantOptions({ linear: 'W8A16_STATIC' }), dev)).toMatchObject({ linearWeightBytes: 1, gemmDtype: 'bf16', dequantFlopsPerWeight: 2 });
+  });
+  it('MXFP4: 4-bit elements + one 8-bit scale per group; falls back to fp8 math without an fp4 peak', () => {
+    // (4 + 8/32) / 8 = 0.53125 bytes per weight.
+    const p = planQuant(defaultQuantOptions({ linear: 'MXFP4', mxfp4GroupSize: 32 }), dev);
+    expect(p.linearWeightBytes).toBeCloseTo(0.53125, 10);
+    expect(p.gemmDtype).toBe('fp8');
+    expect(p.warnings.join()).toMatch(/no fp4 matrix peak/);
+  });
+  it('KV cache bytes per attention action', () => {
+    expect(planQuant(defaultQuantOptions({ attention: 'DISABLED' }), dev).kvBytes).toBe(2);
+    expect(planQuant(defaultQuantOptions({ attention: 'INT8' }), dev).kvBytes).toBe(1);
+    expect(planQuant(defaultQuantOptions({ attention: 'FP8' }), dev).kvBytes).toBe(1);
+  });
+  it('a device without 8-bit peaks runs FP8 as bf16 and says so', () => {
+    const bf16Only = idealDevice({ matrixPeakFlopsPerS: { bf16: 100e12 } });
+    const p = planQuant(defaultQuantOptions({ linear: 'FP8' }), bf16Only);
+    expect(p.gemmDtype).toBe('bf16');
+    expect(p.gemmActivationBytes).toBe(2);
+    expect(p.warnings[0]).toMatch(/IDEAL has no fp8 matrix peak/);
+  });
+});
+
+describe('op shapes and prices (ideal device, hand-computed)', () => {
+  const dev = idealDevice();
+  const bf16 = planQuant(defaultQuantOptions({ linear: 'DISABLED' }), dev);
+
+  it('a linear layer: FLOPs 2mnk, bytes = weights + input + output', () => {
+    // qkv of tinyDense at tp 1: n = (8 + 2 x 2) x 128 = 1536, k = 1024, m = 10 tokens.
+    const op = linear('qkv_proj', 2, 10, 1536, 1024, bf16);
+    expect(op.flops).toBe(2 * 10 * 1536 * 1024); // 31,457,280
+    // 1536 x 1024 x 2 + 10 x 1024 x 2 + 10 x 1536 x 2 = 3,145,728 + 20,480 + 30,720
+    expect(op.bytes).toBe(3_196_928);
+    // compute 31,457,280 / 100e12 = 0.31 us < memory 3,196,928 / 1e12 = 3.2 us: memory-bound.
+    const t = priceOp(op, dev, eager);
+    expect(t.bucket).toBe('mem');
+    expect(t.timeS).toBeCloseTo(3.196928e-6, 12);
+  });
+
+  it('a large GEMM is compute-bound: 2 x 4096^3 / 100e12 s', () => {
+    const op = linear('big', 1, 4096, 4096, 4096, bf16);
+    const t = priceOp(op, dev, eager);
+    expect(t.bucket).toBe('cube');
+    expect(t.timeS).toBeCloseTo((2 * 4096 ** 3) / 100e12, 12);
+  });
+
+  it('a ring all-reduce over 4 devices of 1 MB costs 2 x 3/4 x 1e6 / 100e9 s', () => {
+    const op = { name: 'ar', kind: 'collective' as const, count: 1, flops: 0, bytes: 0, dtype: 'bf16' as const, collective: { kind: 'all_reduce' as const, groupSize: 4, messageBytes: 1e6 } };
+    expect(priceOp(op, dev, eager).timeS).toBeCloseTo(1.5e-5, 12);
+  });
+
+  it('decode attention reads the whole KV cache of the batch', () => {
+    const ops = gqaAttentionOps(
+      { spec: tinyDense(), par: makeParallel({ tp: 1 }), quant: bf16, shape: { decode: { sequences: 4, context: 1000, tokensPerSeq: 1 } }, tokens: 4 },
+      tinyDense().attention as never,
+      2,
+    );
+    const att = ops.find((o) => o.kind === 'attention_decode')!;
+    // KV: 4 seqs x 1000 tokens x (K+V) x 2 KV heads x 128 x 2 bytes = 4,096,000; q and o: 4 x 2 x 8 x 128 x 2 = 16,384.
+    expect(att.bytes).toBe(4_112_384);
+    // 4 FLOPs per (query head, key, dim): 4 x 8 heads x 128 x 1000 keys x 4 queries = 16,384,000.
+    expect(att.flops).toBe(16_384_000);
+  });
+
+  it('causal pairs: 4 new tokens with no prior context attend to 1+2+3+4 keys', () => {
+    expect(causalPairs(4, 0)).toBe(10);
+    expect(causalPairs(4, 100)).toBe(4 * 102.5);
+  });
+
+  it('expected experts hit by uniform top-k routing', () => {
+    // 8 experts, top-2, one token: exactly 2 experts.
+    expect(expectedExpertsHit(8, 2, 1)).toBeCloseTo(2, 12);
+    // two tokens: 8 x (1 - 0.75^2) = 3.5
+    expect(expectedExpertsHit(8, 2, 2)).toBeCloseTo(3.5, 12);
+  });
+
+  it('MoE step lists router, experts, shared experts and EP all-to-all', () => {
+    const spec = tinyMoe();
+    const names = buildStepOps(spec, makeParallel({ tp: 1, dp: 4, ep: 4 }), bf16, { decode: { sequences: 8, context: 512, tokensPerSeq: 1 } }).map((o) => o.name);
+    for (const n of ['router', 'experts_gate_up', 'experts_down', 'shared_gate_up', 'ep_dispatch_all_to_all', 'ep_combine_all_to_all', 'lm_head']) {
+      expect(names).toContain(n);
+    }
+  });
+});
+
+describe('memory model (hand-computed)', () => {
+  const dev = idealDevice();
+  const bf16 = planQuant(defaultQuantOptions({ linear: 'DISABLED' }), dev);
+  it('weights of tinyDense at tp 1', () => {
+    // per layer: attention (8x128x1024x2 + 2x2x128x1024) x 2 B = 5,242,880; norms 2 x 1024 x 2 = 4,096;
+    // MLP 3 x 1024 x 4096 x 2 = 25,165,824 -> 30,412,800 x 2 layers = 60,825,600;
+    // untied embedding + LM head 2 x 32000 x 1024 x 2 = 131,072,000. Total 191,897,600.
+    expect(weightBytesPerDevice(tinyDense(), makeParallel({ tp: 1 }), bf16, false)).toBe(191_897_600);
+  });
+  it('KV per token: 2 layers x (K+V) x 2 heads x 128 x 2 B; KV heads replicate when tp > kv heads', () => {
+    expect(kvBytesForContext(tinyDense(), makeParallel({ tp: 1 }), bf16, 1, false)).toBe(2048);
+    // tp 4 > 2 KV heads: each rank keeps one KV head.
+    expect(kvBytesForContext(tinyDense(), makeParallel({ tp: 4 }), bf16, 1, false)).toBe(1024);
+  });
+  it('per-device weights fall as TP grows (real model)', () => {
+    const spec = getCatalogModel('Qwen/Qwen3-32B');
+    let prev = Infinity;
+    for (const tp of [1, 2, 4, 8]) {
+      const w = weightBytesPerDevice(spec, makeParallel({ tp }), bf16, false);
+      expect(w).toBeLessThan(prev);
+      prev = w;
+    }
+  });
+});
+
+describe('serving invariants (real profiles, property tests)', () => {
+  const h100 = loadDevice('H100_SXM_80G');
+  const spec = getCatalogModel('Qwen/Qwen3-32B');
+  const quant = planQuant(defaultQuantOptions({ linear: 'FP8' }), h100);
+
+  it('a decode step never beats reading the weights once from HBM', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(1, 2, 4, 8), fc.integer({ min: 1, max: 256 }), fc.integer({ min: 16, max: 16384 }), (tp, b, ctx) => {
+        const par = makeParallel({ tp });
+        const p = new StepPricer({ spec, device: h100, par, quant, workload: { inputLength: ctx, outputLength: 16, prefixCacheHitRate: 0 }, serving: defaultServingOptions() });
+        const step = p.step({ decode: { sequences: b, context: ctx, tokensPerSeq: 1 } });
+        return step.timeS >= weightBytesPerDevice(spec, par, quant, false) / h100.hbmBandwidthBytesPerS;
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a prefill step never beats its FLOPs at the matrix peak', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 16, max: 8192 }), (seqs, len) => {
+        const par = makeParallel({ tp: 1 });
+        const ops = buildStepOps(spec, par, quant, { prefill: { sequences: seqs, newTokens: len, priorContext: 0 } });
+        const step = priceStep(ops, h100, eager);
+        return step.timeS >= step.flops / h100.matrixPeakFlopsPerS.fp8!;
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('step latency is monotone in batch and in context', () => {
+    const p = new StepPricer({ spec, device: h100, par: makeParallel({ tp: 2 }), quant, workload: { inputLength: 1024, outputLength: 128, prefixCacheHitRate: 0 }, serving: defaultServingOptions() });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 512 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 64, max: 32768 }), (b, db, ctx) => {
+        const a = p.step({ decode: { sequences: b, context: ctx, tokensPerSeq: 1 } }).timeS;
+        const moreBatch = p.step({ decode: { sequences: b + db, context: ctx, tokensPerSeq: 1 } }).timeS;
+        const moreCtx = p.step({ decode: { sequences: b, context: ctx * 2, tokensPerSeq: 1 } }).timeS;
+        return moreBatch >= a && moreCtx >= a;
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
+
+describe('estimate', () => {
+  const h100 = loadDevice('H100_SXM_80G');
+  const base = {
+    model: getCatalogModel('Qwen/Qwen3-32B'),
+    device: h100,
+    parallel: makeParallel({ tp: 1 }),
+    quant: defaultQuantOptions({ linear: 'FP8' }),
+    workload: { inputLength: 1024, outputLength: 128, prefixCacheHitRate: 0 },
+    serving: defaultServingOptions(),
+    concurrency: 8,
+  };
+
+  it('the issue-2 example runs and reports ms figures, memory and shares', () => {
+    const r = estimate(base);
+    expect(r.point.ttftMs).toBeGreaterThan(0);
+    expect(r.point.tpotMs).toBeGreaterThan(0);
+    expect(r.point.memory.oom).toBe(false);
+    const s = r.point.shares;
+    expect(s.cube + s.vec + s.mem + s.comm).toBeCloseTo(1, 9);
+  });
+
+  it('reports OOM instead of silently using a batch that does not fit', () => {
+    const r = estimate({ ...base, concurrency: 4096, workload: { inputLength: 32000, outputLength: 1000, prefixCacheHitRate: 0 } });
+    expect(r.point.oom).toBe(true);
+    expect(r.warnings.join()).toMatch(/out of memory/);
+  });
+
+  it('MTP: accepted tokens per step = 1 + r1 + ... + rk; models without MTP layers are refused', () => {
+    expect(acceptedTokensPerStep(defaultServingOptions({ numMtpTokens: 3 }))).toBeCloseTo(1 + 0.9 + 0.6 + 0.4, 12);
+    expect(() => estimate({ ...base, serving: defaultServingOptions({ numMtpTokens: 1 }) })).toThrow(OptixUserError);
+    const ds = getCatalogModel('deepseek-ai/DeepSeek-V3');
+    expect(() =>
+      estimate({ ...base, model: ds, parallel: makeParallel({ tp: 8 }), serving: defaultServingOptions({ numMtpTokens: 6, mtpAcceptanceRates: [0.9, 0.6] }) }),
+    ).toThrow(/needs at least 5 acceptance rates/);
+  });
+
+  it('MTP raises decode throughput when drafts are accepted', () => {
+    const ds = getCatalogModel('deepseek-ai/DeepSeek-V3');
+    const req = { ...base, model: ds, device: loadDevice('H200_SXM_141G'), parallel: makeParallel({ tp: 8 }), concurrency: 16, mode: 'decode' as const };
+    const off = estimate(req).point;
+    const on = estimate({ ...req, serving: defaultServingOptions({ numMtpTokens: 1 }) }).point;
+    expect(on.tpotMs).toBeLessThan(off.tpotMs);
+  });
+
+  it('bad layouts and workloads are user errors', () => {
+    expect(() => estimate({ ...base, parallel: makeParallel({ tp: 128 }) })).toThrow(/exceeds the 64 attention heads/);
+    expect(() => estimate({ ...base, workload: { ...base.workload, prefixCacheHitRate: 1 } })).toThrow(/\[0, 1\)/);
+    expect(() => estimate({ ...base, concurrency: 0 })).toThrow(/concurrency/);
+  });
+});
