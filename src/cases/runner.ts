@@ -10,6 +10,7 @@ import { formatProblem, locate, type ParsedCases, type ParsedRow } from './parse
 import { resolveCase } from './request.js';
 import { identityRow, reportedPoint, resultRow, type OutputRow } from './output.js';
 import { ResultsFile } from './results-file.js';
+import { badRowProblems } from './validate.js';
 
 export const FLUSH_EVERY = 10;
 
@@ -60,7 +61,7 @@ export function runCase(parsed: ParsedCases, row: ParsedRow, now: () => number =
     row: identityRow(row.caseName, row.identity),
     elapsedMs: now() - start,
   });
-  if (!row.spec) return failed(row.problems.map((p) => formatProblem(parsed.file, p)));
+  if (!row.spec) return failed(badRowProblems(parsed, row).map((p) => formatProblem(parsed.file, p)));
   const resolved = resolveCase(row.spec, row.line);
   if (!resolved.ok) return failed(locate(parsed, resolved.problems).map((p) => formatProblem(parsed.file, p)));
   const { spec, request } = resolved.resolved;
@@ -89,7 +90,8 @@ export function runCase(parsed: ParsedCases, row: ParsedRow, now: () => number =
     line: row.line,
     status: 'ok',
     errors: [],
-    warnings,
+    // log_level error/critical: errors only (the engine itself does not log).
+    warnings: spec.logLevel === 'error' || spec.logLevel === 'critical' ? [] : warnings,
     row: resultRow(spec, request.devices[0]!.name, result),
     elapsedMs: now() - start,
   };

@@ -163,6 +163,20 @@ function basePoint(p: StepPricer, mode: ServingPoint['mode'], batch: number): Om
  */
 export const STEADY_STATE_QUEUE = { basePrefills: 2, clientsPerPrefill: 8 } as const;
 
+/** One request prefilled alone, chunk by chunk when it exceeds max_batched_tokens. */
+function singleRequestPrefillMs(p: StepPricer): number {
+  const { workload: w, serving } = p.dep;
+  const { effective, cached } = effectiveInputLength(w, serving);
+  const chunks = Math.ceil(effective / serving.maxBatchedTokens);
+  const single = p.step({ prefill: { sequences: 1, newTokens: Math.ceil(effective / chunks), priorContext: cached } });
+  return single.timeS * 1000 * chunks;
+}
+
+/** Closed-loop TTFT with `inFlight` requests per replica: (2 + B / 8) single-request prefills. */
+export function steadyStateTtftMs(p: StepPricer, inFlight: number): number {
+  return singleRequestPrefillMs(p) * (STEADY_STATE_QUEUE.basePrefills + inFlight / STEADY_STATE_QUEUE.clientsPerPrefill);
+}
+
 /** Aggregated serving: seed 002's formulas, or their steady-state form (ServingOptions.scheduling). */
 export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
   const { workload: w, serving } = p.dep;
@@ -176,11 +190,8 @@ export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
     // Every request's prefill runs inside some decode iteration, so each output
     // token also carries batch x (prefill cost per request) / output_length.
     decodeMsPerToken += (batch * prefillCostPerRequestS(p) * 1000) / osl;
-    const { effective, cached } = effectiveInputLength(w, serving);
-    const single = p.step({ prefill: { sequences: 1, newTokens: Math.min(effective, serving.maxBatchedTokens), priorContext: cached } });
-    const singleMs = single.timeS * 1000 * Math.ceil(effective / serving.maxBatchedTokens);
-    ttftMs = singleMs * (STEADY_STATE_QUEUE.basePrefills + batch / STEADY_STATE_QUEUE.clientsPerPrefill);
-    prefillStepMs = singleMs;
+    ttftMs = steadyStateTtftMs(p, batch);
+    prefillStepMs = singleRequestPrefillMs(p);
   } else {
     const pre = prefillTiming(p, batch, true);
     ttftMs = pre.ttftMs;
@@ -209,9 +220,11 @@ export function evaluatePrefill(p: StepPricer, batch: number): ServingPoint {
   const base = basePoint(p, 'prefill', batch);
   const pre = prefillTiming(p, batch, false);
   const tokensPerS = (batch * p.dep.workload.inputLength * p.dep.par.dp) / pre.drainS;
+  // Steady state: `batch` requests in flight on a replica queue for it as in aggregated serving.
+  const ttftMs = p.dep.serving.scheduling === 'steady-state' ? steadyStateTtftMs(p, batch) : pre.ttftMs;
   return {
     ...base,
-    ttftMs: pre.ttftMs,
+    ttftMs,
     tpotMs: 0,
     tokensPerS,
     tokensPerSPerDevice: tokensPerS / base.numDevices,
@@ -219,7 +232,7 @@ export function evaluatePrefill(p: StepPricer, batch: number): ServingPoint {
     prefillStepMs: pre.step.timeS * 1000,
     decodeStepMs: 0,
     shares: shares(pre.step),
-    qps: (base.concurrency / pre.ttftMs) * 1000,
+    qps: (base.concurrency / ttftMs) * 1000,
   };
 }
 

@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .option('--batch-range <n...>', 'batch size per DP replica: [max] or [min max] (min defaults to 1)', parseIntList('--batch-range'))
     .option('--serving-cost <cost>', 'price of one device-hour; adds cost per 1M tokens (0 = off)', parseNumberArg('--serving-cost'), 0)
     .option('--disagg', 'disaggregation mode: optimize prefill (TTFT limit) and/or decode (TPOT limit) apart', false)
-    .option('--jobs <n>', 'parallel jobs: device searches on worker threads when that pays off', parseIntArg('--jobs'), 8)
+    .option('--jobs <n>', 'parallel jobs (accepted; searches run in-process: worker threads measured slower at these sizes)', parseIntArg('--jobs'), 8)
     .addOption(new Option('--log-level <level>', 'log verbosity (stderr); info lists skipped layouts').choices([...LOG_LEVELS]).default('error'))
     .option('--dump-original-results [path]', `write every evaluated point as CSV (default path ${DEFAULT_DUMP_PATH})`)
     .option('--enable-optimize-prefill-decode-ratio', 'PD ratio mode (not with --disagg)', false)

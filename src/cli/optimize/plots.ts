@@ -78,7 +78,7 @@ export function renderPlot(spec: PlotSpec, phase: PhaseResult, moe: boolean): st
   const chart = plot(lines, {
     width: WIDTH,
     height: HEIGHT,
-    title: `${spec.title} (${phase.phase === 'prefill' ? 'input ' : ''}token/s)`,
+    title: `${phase.phase === 'agg' ? '' : phase.phase === 'prefill' ? 'Prefill: ' : 'Decode: '}${spec.title} (${phase.phase === 'prefill' ? 'input ' : ''}token/s)`,
     xLabel: spec.xLabel,
     formatter: (v) => compact(v),
     // The library ticks every distinct x by default; a handful of round values reads better.

@@ -1,0 +1,56 @@
+/** `optix calibrate`'s library: kernel tables -> fitted profile -> YAML text. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { devicesDir } from '../catalog/devices.js';
+import { interpolateCurve } from '../engine/devices/curves.js';
+import type { DeviceProfile } from '../engine/types.js';
+import { fitProfile, gpuCalibrationTargets, type FitOptions } from './fit.js';
+import { KERNEL_FILES, kernelAccuracy, loadKernelSamples, type KernelAccuracy } from './kernels.js';
+import { calibratedProfileYaml } from './profile-yaml.js';
+
+export interface CalibrationResult {
+  profile: DeviceProfile;
+  yaml: string;
+  before: KernelAccuracy;
+  after: KernelAccuracy;
+  tables: string[];
+}
+
+/** The YAML a profile came from: a --device-file, or the built-in data/devices/<name>.yaml. */
+export function baseProfileText(profile: DeviceProfile, deviceFile?: string): string {
+  const file = deviceFile ?? path.join(devicesDir(), `${profile.name}.yaml`);
+  if (!existsSync(file)) throw new Error(`profile source ${file} not found`);
+  return readFileSync(file, 'utf8');
+}
+
+/**
+ * Dtypes without their own table get the nearest fitted curve: fp16 runs like
+ * bf16; int8 like fp8 (same peak, 1-byte operands); `default` is bf16's.
+ */
+function fillGemmCurves(p: DeviceProfile): void {
+  const m = p.efficiency.gemmByM;
+  if (m.bf16) {
+    m.default = m.bf16;
+    m.fp16 = m.bf16;
+  }
+  if (m.fp8) m.int8 = m.fp8;
+}
+
+export function calibrate(kernelsDir: string, base: DeviceProfile, baseText: string, opts: FitOptions = {}): CalibrationResult {
+  const { samples, tables, skipped } = loadKernelSamples(kernelsDir, base);
+  const before = kernelAccuracy(samples, base, skipped);
+  const { curves, scalars } = gpuCalibrationTargets(samples);
+  const fit = fitProfile(base, samples, curves, scalars, interpolateCurve, opts);
+  fillGemmCurves(fit.profile);
+  fit.profile.calibration = `calibrated from ${tables.join(', ')}`;
+  const after = kernelAccuracy(samples, fit.profile, skipped);
+  const fitted: Record<string, string[]> = {};
+  for (const [name, fams] of Object.entries(fit.fitted)) fitted[name] = fams.map((f) => KERNEL_FILES[f]);
+  const yaml = calibratedProfileYaml(baseText, fit.profile, {
+    tables,
+    kernelsDir,
+    fitted,
+    medianApePct: Object.fromEntries(after.families.map((f) => [f.family, f.medianApePct])),
+  });
+  return { profile: fit.profile, yaml, before, after, tables };
+}
