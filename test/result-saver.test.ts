@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -134,6 +134,16 @@ test('append', () => {
     for (let w = 0; w < 4; w++) expect(rows.filter((x) => x.run_id === `w${w}`)).toHaveLength(180);
     expect(Object.keys(rows[0] ?? {})).toEqual([...RESULT_COLUMNS]);
   }, 60_000);
+
+  it('breaks a lock left by a writer that died, and removes its own', () => {
+    const file = path.join(tmp(), 'x.csv');
+    writeFileSync(`${file}.lock`, '99999\n');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${file}.lock`, old, old);
+    appendCsvRows(file, 'h\n', '1\n');
+    expect(readFileSync(file, 'utf8')).toBe('h\n1\n');
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  });
 
   it('appendCsvRows creates the directory', () => {
     const file = path.join(tmp(), 'deep', 'x.csv');

@@ -69,7 +69,7 @@ describe('optix sweep (end to end on the 2-layer Qwen3-30B-A3B variant)', () => 
     const out = JSON.parse(r.stdout) as {
       numDevices: number;
       parallel: Record<string, number>;
-      points: Array<{ phase: string; batchSize: number; seqLen: number; sequencesPerReplica: number; latencyMs: number; tokensPerS: number; mfu: number; mbu: number; modelFlops: { total: number }; shares: Record<string, number>; memory: { oom: boolean } }>;
+      points: Array<{ phase: string; batchSize: number; seqLen: number; sequencesPerReplica: number; latencyMs: number; tokensPerS: number; mfu: number; mbu: number; modelFlops: { total: number }; shares: { cube: number; vec: number; mem: number; comm: number }; memory: { oom: boolean } }>;
     };
     expect(out.numDevices).toBe(8);
     expect(out.parallel).toEqual({ tp: 1, dp: 8, pp: 1, ep: 8, moeTp: 1, moeDp: 1 });

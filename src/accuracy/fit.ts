@@ -218,7 +218,14 @@ const gemmByNK: CurveTarget = {
   families: ['gemm'],
 };
 
-const memoryByBytes: CurveTarget = {
+/**
+ * Not part of the standard calibration: memoryByBytes also prices every
+ * vector and memory op of a step, and GEMM tables alone drive its small-byte
+ * end to near zero (it absorbs GEMM launch floors), which inflates decode
+ * steps made of hundreds of small ops. Exported for callers with tables of
+ * memory-bound ops.
+ */
+export const memoryByBytes: CurveTarget = {
   name: 'memoryByBytes',
   get: (p) => p.efficiency.memoryByBytes,
   set: (p, c) => {
@@ -309,7 +316,6 @@ export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curve
   const dtypes = new Set(samples.filter((s) => s.op.kind === 'gemm').map((s) => s.op.dtype));
   for (const d of ['bf16', 'fp8', 'fp4'] as const) if (dtypes.has(d)) add(gemmByM(d), 4);
   add(gemmByNK, 2);
-  add(memoryByBytes, 4);
   add(attentionPrefillBySeq, 2);
   add(attentionDecodeByBytes, 4);
   add(commByBytes, 4);

@@ -44,7 +44,7 @@ export function defaultModelConfigDir(cwd = process.cwd()): string | undefined {
  * deployments that ran into OOM. No MTP: the data has no speculative-decoding column.
  */
 export function measuredServingOptions(maxBatchedTokens = 8192): ServingOptions {
-  return defaultServingOptions({ maxBatchedTokens, reservedMemoryBytes: 0, compile: true });
+  return defaultServingOptions({ maxBatchedTokens, reservedMemoryBytes: 0, compile: true, scheduling: 'steady-state' });
 }
 
 export interface RowPrediction extends RowOutcome {
@@ -170,7 +170,7 @@ export class AccuracyPredictor {
     if (row.invalid !== undefined) return fail(row.invalid);
     const device = this.device(row.system);
     const model = this.model(row.modelPath);
-    if (model.ok) out.family = model.value.architecture;
+    out.family = model.ok ? model.value.architecture : `unresolved ${row.modelPath}`;
     if (!model.ok) return fail(model.reason);
     if (!device.ok) return fail(device.reason);
     out.profile = device.value.name;

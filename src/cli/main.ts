@@ -7,6 +7,7 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command('optix')
     .description('Analytical LLM serving planner and regression-test harness')
     .version('0.1.0')
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 

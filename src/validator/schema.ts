@@ -76,7 +76,7 @@ function describe(e: ErrorObject): SchemaProblem {
       return { path, message: `${where}: ${JSON.stringify(e.data)} is not allowed`, hint: `valid values: ${allowed.join(', ')}` };
     }
     case 'type':
-      return { path, message: `${where}: must be ${String(params.type)}, got ${JSON.stringify(e.data)}`, hint: `write a ${String(params.type)}` };
+      return { path, message: `${where}: must be ${String(params.type)}, got ${JSON.stringify(e.data)}`, hint: `expected type: ${String(params.type)}` };
     case 'oneOf':
       if (path[path.length - 1] === 'concurrency_list') {
         return {

@@ -3,6 +3,7 @@
  * CSV of results out; each case runs the optimizer in-process.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { OptixUserError } from '../../errors.js';
 import {
@@ -180,6 +181,9 @@ function delayFromEnv(): number | undefined {
 
 async function runAll(parsed: ParsedCases, f: CasesFlags): Promise<void> {
   const outputFile = f.outputCsv ?? DEFAULT_OUTPUT_CSV;
+  if (path.resolve(outputFile) === path.resolve(parsed.file)) {
+    throw new OptixUserError('--output-csv is the input CSV; the run would overwrite its cases', { hint: 'pass another --output-csv' });
+  }
   const reporter = await progressReporter();
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();

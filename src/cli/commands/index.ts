@@ -20,4 +20,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'sweep', summary: 'Seed 004 latency sweep over a batch x sequence grid for one deployment, with MFU/MBU (and make-variant)', load: () => import('./sweep.js') },
   { name: 'mfu', summary: 'MFU and MBU of measured prefill/decode latencies, next to the engine prediction', load: () => import('./mfu.js') },
   { name: 'cases', summary: 'Benchmark Cases Runner: a CSV of cases through the optimizer, one result CSV out', load: () => import('./cases.js') },
+  { name: 'accuracy', summary: 'Engine predictions vs measured serving points (--measured) or kernel tables (--kernels)', load: () => import('./accuracy.js') },
+  { name: 'calibrate', summary: "Fit a device profile's efficiency curves to measured kernel tables; write a profile YAML", load: () => import('./calibrate.js') },
 ];

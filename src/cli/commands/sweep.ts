@@ -45,6 +45,7 @@ const PROFILES = ['prefill', 'decode', 'both'];
 export function register(program: Command): void {
   const sweep = program
     .command('sweep')
+    .enablePositionalOptions()
     .description('latency of one prefill pass and one decode step over a batch-size x sequence-length grid (seed 004), with MFU and MBU')
     .option('--model <name>', 'model folder under the model root (model_conf/<name>/)')
     .option('--mconf <variant>', 'config variant: model_conf/<name>/config_<variant>.json', 'full')
@@ -70,23 +71,8 @@ export function register(program: Command): void {
     .option('--force', 'overwrite an existing variant', false)
     .option('--json', 'print machine-readable JSON', false)
     .action((_flags: MakeVariantFlags, cmd: Command) => {
-      runMakeVariant(subcommandFlags<MakeVariantFlags>(cmd, ['model', 'modelRoot', 'json']));
+      runMakeVariant(cmd.opts<MakeVariantFlags>());
     });
-}
-
-/**
- * A subcommand's flags. Unless the root program enables positional options,
- * commander gives flags that `sweep` also defines (--model, --model-root,
- * --json) to `sweep` even when they follow `make-variant`; take them from
- * whichever command the user's value landed on.
- */
-function subcommandFlags<T>(cmd: Command, shared: string[]): T {
-  const flags: Record<string, unknown> = { ...cmd.opts() };
-  const parent = cmd.parent;
-  for (const key of shared) {
-    if (cmd.getOptionValueSource(key) !== 'cli' && parent?.getOptionValueSource(key) === 'cli') flags[key] = parent.opts()[key];
-  }
-  return flags as T;
 }
 
 function loadGrid(f: SweepFlags): { grid: Grid; source: string } {
