@@ -209,7 +209,7 @@ describe('benchmarks.test.ts over temporary config trees', () => {
       const mine = rows.filter((r) => r.run_id === run);
       expect(mine).toHaveLength(18);
       expect(new Set(mine.map((r) => `${r.case_id}@${r.concurrency}`)).size).toBe(18);
-      expect(mine.every((r) => r.case_id.startsWith(`agg_perf_${prefix}`) && r.ok === 'true')).toBe(true);
+      expect(mine.every((r) => (r.case_id ?? "").startsWith(`agg_perf_${prefix}`) && r.ok === 'true')).toBe(true);
     }
   }, 60_000);
 });

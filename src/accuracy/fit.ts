@@ -23,6 +23,10 @@ export interface CurveTarget {
   xOf: (s: KernelSample) => number | undefined;
   /** Families that inform it (for the profile's source note). */
   families: KernelFamily[];
+  /** Points of the base curve below this x are kept as they are (not fitted). */
+  fixedBelow?: number;
+  /** Smallest efficiency tried (default 0.003). */
+  minEfficiency?: number;
 }
 
 export interface ScalarTarget {
@@ -130,17 +134,20 @@ export function fitProfile(
       if (kept.length === grid.length || kept.length === 0) break;
       grid = kept;
     }
-    target.set(p, regrid(target.get(p), grid, interpolate));
-    const perPoint = grid.map((x, i) => {
+    const kept = target.fixedBelow === undefined ? [] : target.get(p).filter(([x]) => x < target.fixedBelow!).map(([x, e]) => [x, e] as Point);
+    target.set(p, [...kept, ...regrid(target.get(p), grid, interpolate)]);
+    const fixed = kept.length;
+    const perPoint = [...kept.map(() => [] as KernelSample[]), ...grid.map((x, i) => {
       const lo = i === 0 ? -Infinity : grid[i - 1]!;
       const hi = i === grid.length - 1 ? Infinity : grid[i + 1]!;
       return stride(
         withX.filter((w) => w.x > lo && w.x < hi).map((w) => w.s),
         cap,
       );
-    });
+    })];
     fitted[target.name] = target.families;
-    return { target, perPoint };
+    const ladder = LADDER.filter((v) => v >= (target.minEfficiency ?? 0));
+    return { target, perPoint, fixed, ladder };
   });
   const scalarPlans = scalars.map((t) => {
     fitted[t.name] = t.families;
@@ -162,7 +169,7 @@ export function fitProfile(
       }
       t.set(p, best);
     }
-    for (const { target, perPoint } of plans) {
+    for (const { target, perPoint, ladder } of plans) {
       for (let i = 0; i < perPoint.length; i++) {
         const list = perPoint[i]!;
         if (list.length === 0) continue;
@@ -175,7 +182,7 @@ export function fitProfile(
         let best = curve[i]![1];
         let bestScore = tryValue(best);
         const refine = [0.8, 0.87, 0.93, 0.97, 1.03, 1.07, 1.15, 1.25].map((f) => Math.min(1, best * f));
-        for (const v of [...LADDER, ...refine]) {
+        for (const v of [...ladder, ...refine]) {
           const sc = tryValue(v);
           if (sc < bestScore - 1e-12) {
             bestScore = sc;
@@ -205,6 +212,10 @@ function gemmByM(dtype: Dtype): CurveTarget {
     },
     xOf: (s) => (s.op.kind === 'gemm' && s.op.dtype === dtype ? s.op.m : undefined),
     families: ['gemm'],
+    // Below ~0.05 a few-row GEMM turns compute-priced, which the table cannot tell from
+    // weight-read bound, but MoE expert GEMMs (few rows per expert, many experts' weights)
+    // can: keep few-row GEMMs memory-bound and let memoryByBytes carry their time.
+    minEfficiency: 0.05,
   };
 }
 
@@ -218,22 +229,18 @@ const gemmByNK: CurveTarget = {
   families: ['gemm'],
 };
 
-/**
- * Not part of the standard calibration: memoryByBytes also prices every
- * vector and memory op of a step, and GEMM tables alone drive its small-byte
- * end to near zero (it absorbs GEMM launch floors), which inflates decode
- * steps made of hundreds of small ops. Exported for callers with tables of
- * memory-bound ops.
- */
-export const memoryByBytes: CurveTarget = {
+const memoryByBytes: CurveTarget = {
   name: 'memoryByBytes',
   get: (p) => p.efficiency.memoryByBytes,
   set: (p, c) => {
     p.efficiency.memoryByBytes = c;
   },
-  // Weight-read-bound GEMMs (few rows) measure achievable HBM bandwidth vs bytes.
-  xOf: (s) => (s.op.kind === 'gemm' && (s.op.m ?? 1) <= 16 ? s.op.bytes : undefined),
+  // Weight-read-bound GEMMs (few rows) of 1 MiB and more measure achievable HBM bandwidth
+  // vs bytes; below that their time is launch floor, and the curve also prices every small
+  // vector op of a step, so the base profile's small-transfer points stay.
+  xOf: (s) => (s.op.kind === 'gemm' && (s.op.m ?? 1) <= 16 && s.op.bytes >= 1 << 20 ? s.op.bytes : undefined),
   families: ['gemm'],
+  fixedBelow: 1 << 20,
 };
 
 const attentionPrefillBySeq: CurveTarget = {
@@ -316,6 +323,7 @@ export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curve
   const dtypes = new Set(samples.filter((s) => s.op.kind === 'gemm').map((s) => s.op.dtype));
   for (const d of ['bf16', 'fp8', 'fp4'] as const) if (dtypes.has(d)) add(gemmByM(d), 4);
   add(gemmByNK, 2);
+  add(memoryByBytes, 4);
   add(attentionPrefillBySeq, 2);
   add(attentionDecodeByBytes, 4);
   add(commByBytes, 4);
