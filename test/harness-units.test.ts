@@ -132,6 +132,14 @@ describe('engine runner', () => {
     expect(p?.metrics.numDevices).toBe(5);
   });
 
+  it('gen_only and ctx_only measure one phase', () => {
+    const common = { model, device, parallel: makeParallel({ tp: 2 }), quant: defaultQuantOptions({ linear: 'FP8' }), workload: defaultWorkload(128, 64), serving: defaultServingOptions({ maxBatchedTokens: 2048 }), concurrency: 4 };
+    const gen = runEngineCase(base({ benchmark: { ...base().benchmark, mode: 'gen_only', concurrency_list: [4] } }));
+    expect(gen.points[0]?.metrics.tpotMs).toBe(estimate({ ...common, mode: 'decode' }).point.tpotMs);
+    const ctx = runEngineCase(base({ benchmark: { ...base().benchmark, mode: 'ctx_only', concurrency_list: [4] } }));
+    expect(ctx.points[0]?.metrics.ttftMs).toBe(estimate({ ...common, mode: 'prefill' }).point.ttftMs);
+  });
+
   it('a search case reports the optimizer\'s best point', () => {
     const cfg = base({ search: { mode: 'agg', num_devices: 2, tp_sizes: [1, 2], tpot_limit_ms: 20 } });
     const out = runEngineCase(cfg);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -133,6 +133,7 @@ test('append', () => {
     expect(rows).toHaveLength(720);
     for (let w = 0; w < 4; w++) expect(rows.filter((x) => x.run_id === `w${w}`)).toHaveLength(180);
     expect(Object.keys(rows[0] ?? {})).toEqual([...RESULT_COLUMNS]);
+    rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   it('breaks a lock left by a writer that died, and removes its own', () => {

@@ -9,7 +9,7 @@ import { defaultQuantOptions, defaultServingOptions, makeParallel } from '../src
 import { getCatalogModel } from '../src/engine/models/index.js';
 import { optimize, type OptimizeRequest } from '../src/engine/index.js';
 import { planQuant } from '../src/engine/quant.js';
-import { enumerateLayouts, largestFeasibleBatch, meetsLimits, searchDimensions } from '../src/engine/search.js';
+import { enumerateLayouts, largestFeasibleBatch, meetsLimits, searchDimensions, largestFeasibleBatchInBlocks } from '../src/engine/search.js';
 import { StepPricer, evaluate } from '../src/engine/serving.js';
 import type { ParallelConfig, ServingPoint } from '../src/engine/types.js';
 import { OptixUserError } from '../src/errors.js';
@@ -170,7 +170,12 @@ describe('search dimensions (seed 002 rules)', () => {
 
   it('explicit values are deduplicated and sorted', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 64 }).chain((n) => fc.tuple(fc.constant(n), fc.array(fc.integer({ min: 1, max: n }), { minLength: 1, maxLength: 8 }))), ([n, tp]) => {
+      fc.property(
+        fc.integer({ min: 1, max: 64 }).chain((n) => {
+          const divisors = Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+          return fc.tuple(fc.constant(n), fc.array(fc.constantFrom(...divisors), { minLength: 1, maxLength: 8 }));
+        }),
+        ([n, tp]) => {
         expect(searchDimensions({ tpSizes: tp }, n).tp).toEqual([...new Set(tp)].sort((a, b) => a - b));
       }),
     );
@@ -190,14 +195,24 @@ describe('search dimensions (seed 002 rules)', () => {
     expect(() => searchDimensions({ tpSizes: [16] }, 8)).toThrow(/--tp-sizes value 16 exceeds the device count 8/);
   });
 
+  it('explicit values that do not divide the device count are user errors (issue 3)', () => {
+    expect(() => enumerateLayouts(qwen32, 8, { tpSizes: [1, 3, 8] })).toThrow(/--tp-sizes value 3 does not divide the device count 8/);
+    expect(() => searchDimensions({ epSizes: [6] }, 8)).toThrow(/--ep-sizes value 6 does not divide/);
+  });
+
   it('layouts: heads/experts that do not divide are skipped and counted, DP = devices / TP', () => {
-    // Qwen3-32B: 64 heads, 8 KV heads. tp 3 does not divide 8 devices; tp 16 > kv 8 but 16 % 8 = 0.
-    const { layouts, skipped } = enumerateLayouts(qwen32, 8, { tpSizes: [1, 3, 8] });
+    // Qwen3-32B: 64 heads, 8 KV heads; on 16 devices tp 16 > kv 8 but 16 % 8 = 0, so every power of two is valid.
+    const { layouts, skipped } = enumerateLayouts(qwen32, 8, { tpSizes: [1, 8] });
     expect(layouts.map((l) => [l.tp, l.dp])).toEqual([
       [1, 8],
       [8, 1],
     ]);
-    expect(skipped).toEqual({ 'tp does not divide 8 devices': 1 });
+    expect(skipped).toEqual({});
+    // Llama-style 40 heads on 16 devices: tp 16 does not divide the heads and is counted.
+    const odd = { ...qwen32, attention: { ...qwen32.attention, numHeads: 40 } } as typeof qwen32;
+    const r = enumerateLayouts(odd, 16, { tpSizes: [8, 16] });
+    expect(r.layouts.map((l) => l.tp)).toEqual([8]);
+    expect(r.skipped['attention heads (40) not divisible by tp']).toBe(1);
     // Qwen3-30B-A3B: 128 experts; ep x moe-dp must divide the devices: 8 x 2 = 16 does not divide 8.
     const moe = enumerateLayouts(qwenMoe, 8, { epSizes: [8], moeDpSizes: [1, 2] });
     expect(moe.layouts).toHaveLength(1);
@@ -206,5 +221,31 @@ describe('search dimensions (seed 002 rules)', () => {
       expect(l.tp * l.dp).toBe(8);
       expect(l.ep * l.moeTp * l.moeDp).toBe(8);
     }
+  });
+});
+
+describe('bisection over seed-002 prefill blocks', () => {
+  it('finds the same largest feasible batch as a linear scan, although TTFT is not monotone in the batch', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 8 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.double({ min: 1, max: 40, noNaN: true }),
+        fc.double({ min: 0.01, max: 2, noNaN: true }),
+        (pbs, hi, ttftLimitSteps, tpotSlope) => {
+          // Seed 002 with prefill latency 1: ttft(B) = pbs x n(n+1) / (2B), n = ceil(B / pbs); tpot grows linearly.
+          const ttft = (b: number): number => {
+            const n = Math.ceil(b / pbs);
+            return (pbs * n * (n + 1)) / (2 * b);
+          };
+          const tpotOk = (b: number): boolean => tpotSlope * b <= 60;
+          const ok = (b: number): boolean => ttft(b) <= ttftLimitSteps && tpotOk(b);
+          let scan: number | undefined;
+          for (let b = 1; b <= hi; b++) if (ok(b)) scan = b;
+          expect(largestFeasibleBatchInBlocks(1, hi, pbs, ok, tpotOk)).toBe(scan);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

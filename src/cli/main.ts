@@ -35,6 +35,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `optix ... | head` closes the pipe early: stop quietly, as Unix tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

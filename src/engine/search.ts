@@ -6,7 +6,7 @@
 import { OptixUserError } from '../errors.js';
 import type { PhaseResult, SearchSpace, SloLimits } from './api.js';
 import type { QuantPlan } from './quant.js';
-import { StepPricer, evaluate, type Deployment } from './serving.js';
+import { StepPricer, effectiveInputLength, evaluate, type Deployment } from './serving.js';
 import type { DeviceProfile, ModelSpec, ParallelConfig, ServingOptions, ServingPoint, Workload } from './types.js';
 
 export function powersOfTwoUpTo(n: number): number[] {
@@ -32,6 +32,9 @@ export function searchDimensions(space: SearchSpace, worldSize: number): { tp: n
     for (const v of values ?? []) {
       if (!Number.isInteger(v) || v <= 0) throw new OptixUserError(`${flag} values must be positive integers, got ${v}`);
       if (v > worldSize) throw new OptixUserError(`${flag} value ${v} exceeds the device count ${worldSize}`, { hint: `use values <= ${worldSize}` });
+      if (worldSize % v !== 0) {
+        throw new OptixUserError(`${flag} value ${v} does not divide the device count ${worldSize}`, { hint: `use divisors of ${worldSize}` });
+      }
     }
   }
   return {
@@ -152,6 +155,51 @@ export function largestFeasibleBatch(lo: number, hi: number, ok: (batch: number)
   return good;
 }
 
+/**
+ * Seed 002's TTFT is not monotone in the batch: requests are prefilled `pbs`
+ * at a time, and within one block of steps ((n-1) x pbs, n x pbs] the mean
+ * TTFT falls as the batch grows. Returns pbs when that formula is in force
+ * under a TTFT limit, so the search bisects over blocks instead.
+ */
+function seedPrefillBlocks(input: PhaseSearchInput): number | undefined {
+  if (input.serving.scheduling !== 'seed' || input.phase === 'decode' || input.limits.ttftMs === undefined) return undefined;
+  const effective = effectiveInputLength(input.workload, input.serving).effective;
+  if (effective > input.serving.maxBatchedTokens) return undefined;
+  const pbs = Math.floor(input.serving.maxBatchedTokens / effective);
+  return pbs > 1 ? pbs : undefined;
+}
+
+/**
+ * Largest feasible batch when feasibility is monotone across blocks of `pbs`
+ * (judged at block ends, where TTFT is lowest within a block) and `okNoTtft`
+ * (every limit but TTFT) is monotone in the batch. Bisects over block ends,
+ * then over the next block for the largest batch the other limits allow,
+ * whose TTFT is the lowest of that block's candidates.
+ */
+export function largestFeasibleBatchInBlocks(
+  lo: number,
+  hi: number,
+  pbs: number,
+  ok: (batch: number) => boolean,
+  okNoTtft: (batch: number) => boolean,
+): number | undefined {
+  if (hi < lo) return undefined;
+  const blockEnd = (n: number): number => Math.min(hi, Math.max(lo, n * pbs));
+  const lastBlock = Math.ceil(hi / pbs);
+  const firstBlock = Math.max(1, Math.ceil(lo / pbs));
+  const n = largestFeasibleBatch(firstBlock, lastBlock, (k) => ok(blockEnd(k)));
+  let best = n === undefined ? undefined : blockEnd(n);
+  const next = n === undefined ? firstBlock : n + 1;
+  if (next <= lastBlock) {
+    const start = Math.max(lo, (next - 1) * pbs + 1);
+    const end = blockEnd(next);
+    const b = largestFeasibleBatch(start, end, okNoTtft);
+    if (b !== undefined && ok(b) && (best === undefined || b > best)) best = b;
+  }
+  // Below the first block end only smaller batches remain; their TTFT is higher still.
+  return best;
+}
+
 export function searchPhase(input: PhaseSearchInput): PhaseResult {
   const { layouts, skipped } = enumerateLayouts(input.spec, input.worldSize, input.space);
   const best: ServingPoint[] = [];
@@ -176,7 +224,8 @@ export function searchPhase(input: PhaseSearchInput): PhaseResult {
       }
       return pt;
     };
-    const b = largestFeasibleBatch(minB, hi, (x) => meetsLimits(at(x), input.limits, input.phase));
+    const ok = (x: number): boolean => meetsLimits(at(x), input.limits, input.phase);
+    const b = seedPrefillBlocks(input) ? largestFeasibleBatchInBlocks(minB, hi, seedPrefillBlocks(input)!, ok, (x) => meetsLimits(at(x), { ...input.limits, ttftMs: undefined }, input.phase)) : largestFeasibleBatch(minB, hi, ok);
     if (b !== undefined) {
       best.push(at(b));
     } else {

@@ -138,9 +138,13 @@ export function runEngineCase(config: CaseConfig, deps: EngineDeps = defaultEngi
     for (const w of ws) if (!out.warnings.includes(w)) out.warnings.push(w);
   };
 
-  if (!isDisagg(config)) {
+  // Seed 001's benchmark modes: gen_only / ctx_only measure one phase of the deployment.
+  const benchMode = config.benchmark.mode ?? 'e2e';
+  if (!isDisagg(config) || benchMode === 'gen_only') {
+    const mode = benchMode === 'gen_only' ? 'decode' : benchMode === 'ctx_only' ? 'prefill' : 'agg';
     for (const c of concurrencies) {
-      const r = deps.estimate({ model, device, parallel: genPar, quant, workload, serving: servingFor(gen), concurrency: cappedConcurrency(c, gen, genPar.dp), mode: 'agg' });
+      const perServer = isDisagg(config) ? Math.ceil(c / (config.hardware.num_gen_servers ?? 1)) : c;
+      const r = deps.estimate({ model, device, parallel: genPar, quant, workload, serving: servingFor(gen), concurrency: cappedConcurrency(perServer, gen, genPar.dp), mode });
       warn(r.warnings.filter((w) => !w.startsWith('out of memory')));
       if (r.point.oom) out.errors.push(oomMessage(r.point, `concurrency ${c}`));
       out.points.push({ concurrency: c, metrics: { ...pointMetrics(r.point), oom: r.point.oom ? 1 : 0 } });
@@ -160,6 +164,16 @@ export function runEngineCase(config: CaseConfig, deps: EngineDeps = defaultEngi
   const prefillAt = (batch: number) =>
     deps.estimate({ model, device, parallel: ctxPar, quant, workload, serving: servingFor(ctx), concurrency: cappedConcurrency(batch, ctx, ctxPar.dp), mode: 'prefill' });
   const single = prefillAt(1);
+  if (benchMode === 'ctx_only') {
+    // Context servers alone, loaded with the client's requests as they come.
+    for (const c of concurrencies) {
+      const pre = prefillAt(Math.ceil(c / nCtx));
+      warn(pre.warnings.filter((w) => !w.startsWith('out of memory')));
+      if (pre.point.oom) out.errors.push(oomMessage(pre.point, `concurrency ${c} ctx`));
+      out.points.push({ concurrency: c, metrics: { ...pointMetrics(pre.point), oom: pre.point.oom ? 1 : 0 } });
+    }
+    return out;
+  }
   for (const c of concurrencies) {
     const dec = deps.estimate({ model, device, parallel: genPar, quant, workload, serving: servingFor(gen), concurrency: cappedConcurrency(Math.ceil(c / nGen), gen, genPar.dp), mode: 'decode' });
     const cycleMs = single.point.ttftMs + dec.point.tpotMs * Math.max(workload.outputLength - 1, 1);

@@ -1,0 +1,62 @@
+/** Calibration fit on synthetic kernels: known efficiencies in, the same latencies out. */
+import { describe, expect, it } from 'vitest';
+import { loadDevice } from '../src/catalog/devices.js';
+import { interpolateCurve } from '../src/engine/devices/curves.js';
+import { fitProfile, gpuCalibrationTargets, gridFor } from '../src/accuracy/fit.js';
+import { KERNEL_PRICING, kernelAccuracy, predictS, type KernelSample } from '../src/accuracy/kernels.js';
+import { linear } from '../src/engine/ops/linear.js';
+import { collective } from '../src/engine/ops/linear.js';
+import { planQuant } from '../src/engine/quant.js';
+import { defaultQuantOptions } from '../src/engine/defaults.js';
+import { priceOp } from '../src/engine/perf.js';
+import type { DeviceProfile } from '../src/engine/types.js';
+
+describe('gridFor', () => {
+  it('covers the data range with powers of the factor', () => {
+    // 3 .. 100 by 4: 4^0 = 1 <= 3, 4^4 = 256 >= 100 -> 1, 4, 16, 64, 256
+    expect(gridFor([3, 50, 100], 4)).toEqual([1, 4, 16, 64, 256]);
+    expect(gridFor([8], 2)).toEqual([8, 16]);
+  });
+});
+
+describe('fitProfile on synthetic kernel samples', () => {
+  // Ground truth: a profile whose bf16 GEMM and collective curves we set by hand.
+  const truth: DeviceProfile = structuredClone(loadDevice('TEST_DEVICE'));
+  truth.efficiency.gemmByM = { default: [[64, 0.3], [256, 0.5], [1024, 0.7], [4096, 0.8]] };
+  truth.efficiency.gemmByNK = [[1024, 0.7], [2048, 0.85], [4096, 1], [8192, 1]];
+  truth.efficiency.commByBytes = [[4096, 0.1], [65536, 0.3], [1048576, 0.6], [16777216, 0.9]];
+  truth.efficiency.gemmByM.bf16 = truth.efficiency.gemmByM.default!;
+  const plan = planQuant(defaultQuantOptions({ linear: 'DISABLED' }), truth);
+  const samples: KernelSample[] = [];
+  for (const m of [64, 128, 256, 512, 1024, 2048, 4096]) {
+    for (const nk of [1024, 2048, 4096, 8192]) {
+      const op = linear('gemm', 1, m, nk, nk, plan);
+      samples.push({ family: 'gemm', group: 'bf16', op, measuredS: priceOp(op, truth, KERNEL_PRICING).timeS });
+    }
+  }
+  for (const bytes of [4096, 16384, 65536, 262144, 1048576, 4194304, 16777216]) {
+    for (const n of [2, 4, 8]) {
+      const op = collective('all_reduce', 1, 'all_reduce', n, bytes)!;
+      samples.push({ family: 'all_reduce', group: `${n} GPUs`, op, measuredS: priceOp(op, truth, KERNEL_PRICING).timeS });
+    }
+  }
+
+  it('recovers the latencies from a flat start', () => {
+    const start: DeviceProfile = structuredClone(truth);
+    start.efficiency.gemmByM = { default: [[1, 0.5]], bf16: [[1, 0.5]] };
+    start.efficiency.gemmByNK = [[1, 0.5]];
+    start.efficiency.commByBytes = [[1, 0.5]];
+    expect(kernelAccuracy(samples, start).families.every((f) => (f.medianApePct ?? 0) > 5)).toBe(true);
+    const { curves, scalars } = gpuCalibrationTargets(samples);
+    // Static costs are the truth's already; fit curves only.
+    const fit = fitProfile(start, samples, curves, scalars.filter(() => false), interpolateCurve, { passes: 6 });
+    const after = kernelAccuracy(samples, fit.profile);
+    for (const f of after.families) expect(f.medianApePct, f.family).toBeLessThan(2);
+    // A compute-bound shape pins the product gemmByM(1024) x gemmByNK(4096) = 0.7 x 1 = 0.7.
+    const e = fit.profile.efficiency;
+    expect(interpolateCurve(e.gemmByM.bf16!, 1024) * interpolateCurve(e.gemmByNK, 4096)).toBeCloseTo(0.7, 1);
+    // Every fitted value stays in (0, 1].
+    for (const c of [e.gemmByM.bf16!, e.gemmByNK, e.commByBytes]) for (const [, v] of c) expect(v > 0 && v <= 1).toBe(true);
+    expect(predictS(samples[0]!, fit.profile)).toBeGreaterThan(0);
+  });
+});

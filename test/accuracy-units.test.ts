@@ -1,0 +1,144 @@
+/** Name mapping, measured-row parsing and the error summary of `optix accuracy` (issue 4). */
+import { describe, expect, it } from 'vitest';
+import { mapKvCache, mapLayout, mapQuant, mapSystem, NVFP4_GROUP_SIZE } from '../src/accuracy/mapping.js';
+import { parseMeasuredCsv, sourceConcurrency } from '../src/accuracy/measured.js';
+import { apePct, median, quantile } from '../src/accuracy/stats.js';
+import { summarize, type RowOutcome } from '../src/accuracy/summary.js';
+import { getCatalogModel } from '../src/engine/models/index.js';
+
+const dense = getCatalogModel('Qwen/Qwen3-32B');
+const moe = getCatalogModel('deepseek-ai/DeepSeek-R1');
+
+describe('name mapping', () => {
+  it('maps the data systems onto profiles, case-insensitively', () => {
+    expect(mapSystem('h100_sxm')).toBe('H100_SXM_80G');
+    expect(mapSystem('H200_SXM')).toBe('H200_SXM_141G');
+    expect(mapSystem('b200_sxm')).toBe('B200_SXM_180G');
+    expect(mapSystem('b300_sxm')).toBe('B300_SXM_288G');
+    expect(mapSystem('gb200')).toBe('GB200');
+    expect(mapSystem('gb300')).toBe('GB300');
+    expect(mapSystem('tpu_v5')).toBeUndefined();
+  });
+
+  it('maps quant modes, falling back to precision, then to the checkpoint dtype', () => {
+    expect(mapQuant('fp8', 'fp8')).toEqual({ ok: true, value: { linear: 'FP8', mxfp4GroupSize: 32 } });
+    expect(mapQuant('fp8_block', '')).toEqual({ ok: true, value: { linear: 'FP8', mxfp4GroupSize: 32 } });
+    expect(mapQuant('nvfp4', 'fp4')).toEqual({ ok: true, value: { linear: 'MXFP4', mxfp4GroupSize: NVFP4_GROUP_SIZE } });
+    expect(NVFP4_GROUP_SIZE).toBe(16);
+    expect(mapQuant('bfloat16', '')).toEqual({ ok: true, value: { linear: 'DISABLED', mxfp4GroupSize: 32 } });
+    expect(mapQuant('', 'bf16')).toEqual({ ok: true, value: { linear: 'DISABLED', mxfp4GroupSize: 32 } });
+    expect(mapQuant('', '', moe)).toEqual({ ok: true, value: { linear: 'FP8', mxfp4GroupSize: 32 } }); // fp8 checkpoint
+    expect(mapQuant('', '', dense)).toEqual({ ok: true, value: { linear: 'DISABLED', mxfp4GroupSize: 32 } });
+    expect(mapQuant('int4_wo', 'int4')).toEqual({ ok: false, reason: 'unsupported quantization (gemm_quant_mode int4_wo)' });
+  });
+
+  it('assumes an fp8 KV cache only for quantized TensorRT-LLM rows', () => {
+    expect(mapKvCache('trtllm', 'FP8')).toBe('FP8');
+    expect(mapKvCache('trtllm', 'MXFP4')).toBe('FP8');
+    expect(mapKvCache('trtllm', 'DISABLED')).toBe('DISABLED');
+    expect(mapKvCache('sglang', 'FP8')).toBe('DISABLED');
+    expect(mapKvCache('vllm', 'MXFP4')).toBe('DISABLED');
+  });
+
+  it('derives moeDp = tp x dp / (moeTp x ep)', () => {
+    // tp 4, dp 4 -> 16 devices per stage; moe_tp 1 x ep 8 -> moeDp 2.
+    expect(mapLayout({ tp: 4, pp: 1, attentionDp: 4, moeTp: 1, moeEp: 8 }, moe)).toEqual({ ok: true, value: { tp: 4, dp: 4, pp: 1, ep: 8, moeTp: 1, moeDp: 2 } });
+    // Empty PP/DP default to 1; a missing moe_tp follows from ep.
+    expect(mapLayout({ tp: 8, pp: NaN, attentionDp: NaN, moeTp: NaN, moeEp: 8 }, moe)).toEqual({ ok: true, value: { tp: 8, dp: 1, pp: 1, ep: 8, moeTp: 1, moeDp: 1 } });
+    // Dense models ignore the MoE columns.
+    expect(mapLayout({ tp: 2, pp: 1, attentionDp: 1, moeTp: 1, moeEp: NaN }, dense)).toEqual({ ok: true, value: { tp: 2, dp: 1, pp: 1, ep: 1, moeTp: 2, moeDp: 1 } });
+    // ep 3 does not divide 8 devices: moeDp would be 8/3.
+    expect(mapLayout({ tp: 8, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 3 }, moe).ok).toBe(false);
+    expect(mapLayout({ tp: NaN, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 }, moe)).toEqual({ ok: false, reason: 'invalid layout (tp_size missing)' });
+  });
+});
+
+const HEADER =
+  'id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,gemm_quant_mode,moe_quant_mode,batch_size,tp_size,pp_size,attention_dp_size,moe_tp_size,moe_ep_size,' +
+  'prefill_batch_size,prefill_num_workers,prefill_tp_size,prefill_pp_size,prefill_attention_dp_size,prefill_moe_tp_size,prefill_moe_ep_size,' +
+  'decode_batch_size,decode_num_workers,decode_tp_size,decode_pp_size,decode_attention_dp_size,decode_moe_tp_size,decode_moe_ep_size,silicon_ttft_ms,silicon_tpot_ms';
+
+describe('measured rows', () => {
+  it('reads agg concurrency as batch x attention DP and disagg workers from their columns', () => {
+    const text = [
+      HEADER,
+      'a,x; silicon_concurrency=256,vllm,0.19,MiniMaxAI/MiniMax-M2.5,b300_sxm,fp8,agg,1024,1024,fp8,fp8,64,4,1,4,1,16,,,,,,,,,,,,,,,205.5,17.7',
+      'd,source_file=x; silicon_concurrency=10,trtllm,,zai-org/GLM-5,gb200,fp4,disagg,8192,1024,nvfp4,nvfp4,,,,,,,,,4,1,1,4,1,,,4,1,2,4,1,1134.55,13.49',
+      'e,x,sglang,,Qwen/Qwen3-32B,h100_sxm,fp8,agg,1024,1024,fp8,fp8,8,2,1,0,1,0,,,,,,,,,,,,,,,50,10',
+      'f,x,sglang,,Qwen/Qwen3-32B,h100_sxm,fp8,agg,1024,1024,fp8,fp8,8,2,1,1,1,1,,,,,,,,,,,,,,,,',
+    ].join('\n');
+    const { layout, rows } = parseMeasuredCsv(text);
+    expect(layout).toBe('silicon');
+    expect(rows[0]!.agg).toEqual({ layout: { tp: 4, pp: 1, attentionDp: 4, moeTp: 1, moeEp: 16 }, concurrency: 256 });
+    // No batch columns: the client concurrency from silicon_data_source goes to the decode
+    // worker (10 over dp 2 -> 5 per replica inside the engine); prefill gets one request per DP rank.
+    expect(rows[1]!.decode).toEqual({ layout: { tp: 4, pp: 1, attentionDp: 2, moeTp: 4, moeEp: 1 }, concurrency: 10 });
+    expect(rows[1]!.prefill!.concurrency).toBe(1);
+    expect(rows[1]!.line).toBe(3);
+    // 0 in a size column means "not set"; no measured latency -> invalid, kept with a reason.
+    expect(rows[2]!.agg?.layout.attentionDp).toBeNaN();
+    expect(rows[2]!.agg?.concurrency).toBe(8);
+    expect(rows[3]!.invalid).toBe('invalid row (no measured TTFT/TPOT)');
+  });
+
+  it('finds the concurrency in silicon_data_source', () => {
+    expect(sourceConcurrency('db-dump/2026-04-27; config_id=733; silicon_concurrency=128; measured=x')).toBe(128);
+    expect(sourceConcurrency('source_file=a.csv; model=GLM-5; silicon_concurrency=10')).toBe(10);
+    expect(sourceConcurrency('source_file=a.csv')).toBeNaN();
+  });
+
+  it('rejects a CSV with neither layout, naming the missing columns', () => {
+    expect(() => parseMeasuredCsv('a,b\n1,2\n', 'x.csv')).toThrow(/unrecognized measured-data columns \(missing model_path/);
+  });
+});
+
+describe('error statistics', () => {
+  it('APE is |pred - meas| / meas x 100', () => {
+    expect(apePct(110, 100)).toBeCloseTo(10, 12);
+    expect(apePct(45, 50)).toBeCloseTo(10, 12);
+  });
+
+  it('median and p90 interpolate between order statistics', () => {
+    // sorted [1, 2, 3, 4]: median at position 1.5 -> (2 + 3) / 2 = 2.5
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    // 10 values 1..10: p90 at position 0.9 x 9 = 8.1 -> 9 + 0.1 x (10 - 9) = 9.1
+    expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBeCloseTo(9.1, 12);
+    expect(median([7])).toBe(7);
+    expect(median([])).toBeNaN();
+  });
+
+  it('summarizes in the issue-4 shape, counting unsupported rows by reason', () => {
+    const row = (system: string, mode: 'agg' | 'disagg', ttft?: number, tpot?: number, reason?: string): RowOutcome => ({
+      id: `${system}-${mode}-${ttft ?? reason}`,
+      system,
+      backend: 'trtllm',
+      mode,
+      family: 'LlamaForCausalLM',
+      ...(ttft !== undefined ? { ttftApePct: ttft } : {}),
+      ...(tpot !== undefined ? { tpotApePct: tpot } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+    });
+    const s = summarize([
+      row('h100_sxm', 'agg', 10, 5),
+      row('h100_sxm', 'agg', 20, 15),
+      row('h100_sxm', 'agg', 30, 25),
+      row('b200_sxm', 'disagg', 40, 35),
+      row('b200_sxm', 'disagg', undefined, undefined, 'unknown system'),
+      row('b200_sxm', 'disagg', undefined, undefined, 'OOM (engine memory model)'),
+      row('b200_sxm', 'disagg', undefined, undefined, 'unknown system'),
+    ]);
+    // TTFT APEs [10, 20, 30, 40]: median 25; p90 at 0.9 x 3 = 2.7 -> 30 + 0.7 x 10 = 37.
+    // TPOT APEs [5, 15, 25, 35]: median 20; p90 -> 25 + 0.7 x 10 = 32.
+    expect(s).toEqual({
+      rows: 7,
+      predicted: 4,
+      unsupported: { 'unknown system': 2, 'OOM (engine memory model)': 1 },
+      ttft: { medianApePct: 25, p90ApePct: 37 },
+      tpot: { medianApePct: 20, p90ApePct: 32 },
+      groups: [
+        { system: 'b200_sxm', backend: 'trtllm', mode: 'disagg', rows: 4, ttftMedianApePct: 40, tpotMedianApePct: 35 },
+        { system: 'h100_sxm', backend: 'trtllm', mode: 'agg', rows: 3, ttftMedianApePct: 20, tpotMedianApePct: 15 },
+      ],
+    });
+  });
+});
