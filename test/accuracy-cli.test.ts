@@ -1,0 +1,160 @@
+/**
+ * `optix accuracy` end to end (the built CLI). The targets of issue 4 are
+ * checked on ../shared/reference when it is there (tests run from the repo
+ * root, so that is /work/shared/reference next to it); skipped with a message otherwise.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'dist/src/cli/main.js');
+const reference = path.resolve(root, '..', 'shared', 'reference');
+const silicon = path.join(reference, 'silicon_calibration.csv');
+const sources = ['src/cli/commands/accuracy.ts', 'src/cli/commands/index.ts', 'src/accuracy/predict.ts', 'src/accuracy/measured.ts', 'src/accuracy/kernels.ts', 'src/accuracy/summary.ts'];
+
+function stale(): boolean {
+  return sources.some((src) => {
+    const out = path.join(root, 'dist', src.replace(/\.ts$/, '.js'));
+    return !existsSync(out) || statSync(out).mtimeMs < statSync(path.join(root, src)).mtimeMs;
+  });
+}
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'optix-accuracy-cli-'));
+
+beforeAll(async () => {
+  // Type errors in files other people are editing must not stop the emit we need.
+  if (stale()) await execa('npx', ['tsc', '-p', '.'], { cwd: root, reject: false });
+  expect(stale(), 'dist is older than the sources after `npx tsc -p .`').toBe(false);
+}, 120_000);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function optix(...args: string[]) {
+  return execa('node', [cli, ...args], { cwd: root, reject: false });
+}
+
+interface Summary {
+  rows: number;
+  predicted: number;
+  unsupported: Record<string, number>;
+  ttft: { medianApePct: number; p90ApePct: number };
+  tpot: { medianApePct: number; p90ApePct: number };
+  groups: Array<{ system: string; backend: string; mode: string; rows: number; ttftMedianApePct: number | null; tpotMedianApePct: number | null }>;
+}
+
+const HEADER =
+  'id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,gemm_quant_mode,moe_quant_mode,batch_size,tp_size,pp_size,attention_dp_size,moe_tp_size,moe_ep_size,' +
+  'prefill_batch_size,prefill_num_workers,prefill_tp_size,prefill_pp_size,prefill_attention_dp_size,prefill_moe_tp_size,prefill_moe_ep_size,' +
+  'decode_batch_size,decode_num_workers,decode_tp_size,decode_pp_size,decode_attention_dp_size,decode_moe_tp_size,decode_moe_ep_size,silicon_ttft_ms,silicon_tpot_ms';
+
+describe('optix accuracy --measured (small file)', () => {
+  const file = path.join(tmp, 'small.csv');
+  writeFileSync(
+    file,
+    [
+      HEADER,
+      'llama,x,trtllm,1.0,meta-llama/Llama-3.1-8B-Instruct,h100_sxm,,agg,1024,128,,,8,1,1,1,1,1,,,,,,,,,,,,,,,30,8',
+      'qwen,x,vllm,0.1,Qwen/Qwen3-32B,h100_sxm,fp8,agg,1024,1024,fp8,fp8,16,2,1,1,1,1,,,,,,,,,,,,,,,60,12',
+      'tpu,x,vllm,0.1,Qwen/Qwen3-32B,tpu_v5,fp8,agg,1024,1024,fp8,fp8,16,2,1,1,1,1,,,,,,,,,,,,,,,60,12',
+      'int4,x,vllm,0.1,Qwen/Qwen3-32B,h100_sxm,int4,agg,1024,1024,int4_wo,int4_wo,16,2,1,1,1,1,,,,,,,,,,,,,,,60,12',
+      'nomodel,x,vllm,0.1,acme/NoSuchModel-1B,h100_sxm,fp8,agg,1024,1024,fp8,fp8,16,2,1,1,1,1,,,,,,,,,,,,,,,60,12',
+    ].join('\n') + '\n',
+  );
+
+  it('prints the summary object, counting unsupported rows by reason', async () => {
+    const r = await optix('accuracy', '--measured', file, '--json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    expect(Object.keys(s)).toEqual(['rows', 'predicted', 'unsupported', 'ttft', 'tpot', 'groups']);
+    expect(s.rows).toBe(5);
+    expect(s.predicted).toBe(2);
+    expect(s.unsupported).toEqual({ 'unknown system': 1, 'unsupported quantization (gemm_quant_mode int4_wo)': 1, 'unknown model': 1 });
+    expect(s.ttft.medianApePct).toBeGreaterThanOrEqual(0);
+    expect(s.groups.map((g) => `${g.system}/${g.backend}/${g.mode}:${g.rows}`)).toEqual(['h100_sxm/trtllm/agg:1', 'h100_sxm/vllm/agg:3', 'tpu_v5/vllm/agg:1']);
+  });
+
+  it('writes one prediction row per measured row with --out, and a readable report', async () => {
+    const out = path.join(tmp, 'pred.csv');
+    const r = await optix('accuracy', '--measured', file, '--out', out);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Rows: 5, predicted: 2 \(40\.0%\)/);
+    expect(r.stdout).toMatch(/By model family:/);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(/^id,line,system,profile,backend,mode,model_path,family,quant,isl,osl,concurrency,measured_ttft_ms,measured_tpot_ms,predicted_ttft_ms,predicted_tpot_ms,ttft_ape_pct,tpot_ape_pct,reason$/);
+    expect(lines[1]).toMatch(/^llama,2,h100_sxm,H100_SXM_80G,trtllm,agg,.*LlamaForCausalLM,DISABLED kv:bf16,1024,128,8,30,8,[\d.]+,[\d.]+,[\d.]+,[\d.]+,$/);
+    expect(lines[3]).toMatch(/,unknown system$/);
+  });
+
+  it('rejects bad input with one line and exit 2', async () => {
+    const none = await optix('accuracy');
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toMatch(/give exactly one of --measured FILE.csv or --kernels DIR/);
+    const bad = path.join(tmp, 'bad.csv');
+    writeFileSync(bad, 'a,b\n1,2\n');
+    const r = await optix('accuracy', '--measured', bad);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/bad\.csv:1:1: unrecognized measured-data columns/);
+    const k = await optix('accuracy', '--kernels', tmp);
+    expect(k.stderr).toMatch(/--kernels needs --device NAME/);
+  });
+});
+
+describe.runIf(existsSync(silicon))('optix accuracy on silicon_calibration.csv (issue 4 targets)', () => {
+  let s: Summary;
+  let elapsedMs = 0;
+  beforeAll(async () => {
+    const t = Date.now();
+    const r = await optix('accuracy', '--measured', silicon, '--json');
+    elapsedMs = Date.now() - t;
+    expect(r.exitCode, r.stderr).toBe(0);
+    s = JSON.parse(r.stdout) as Summary;
+  }, 60_000);
+
+  it('reads every row and stays fast', () => {
+    expect(s.rows).toBe(3384);
+    expect(elapsedMs).toBeLessThan(10_000);
+  });
+  it('predicts at least 80% of the rows', () => {
+    expect(s.predicted / s.rows).toBeGreaterThanOrEqual(0.8);
+  });
+  it('median TPOT APE is at most 15%', () => {
+    expect(s.tpot.medianApePct).toBeLessThanOrEqual(15);
+  });
+  it('median TTFT APE is at most 25%', () => {
+    expect(s.ttft.medianApePct).toBeLessThanOrEqual(25);
+  });
+});
+if (!existsSync(silicon)) {
+  describe('optix accuracy on silicon_calibration.csv', () => {
+    it.skip(`skipped: ${silicon} not found`, () => {});
+  });
+}
+
+const KERNEL_SYSTEMS = [
+  ['h100_sxm', 'H100_SXM_80G'],
+  ['b200_sxm', 'B200_SXM_180G'],
+] as const;
+
+for (const [system, device] of KERNEL_SYSTEMS) {
+  const dir = path.join(reference, 'kernels', system);
+  describe.runIf(existsSync(dir))(`optix accuracy --kernels ${system} (op-level median APE <= 15%)`, () => {
+    let families: Array<{ family: string; rows: number; medianApePct: number }> = [];
+    beforeAll(async () => {
+      const r = await optix('accuracy', '--kernels', dir, '--device', device, '--json');
+      expect(r.exitCode, r.stderr).toBe(0);
+      families = (JSON.parse(r.stdout) as { families: typeof families }).families;
+    }, 60_000);
+    for (const family of ['gemm', 'context_attention', 'generation_attention', 'all_reduce']) {
+      it(family, () => {
+        const f = families.find((x) => x.family === family);
+        expect(f, `${family} checked`).toBeDefined();
+        expect(f!.rows).toBeGreaterThan(100);
+        expect(f!.medianApePct).toBeLessThanOrEqual(15);
+      });
+    }
+  });
+}
