@@ -8,7 +8,7 @@
  * bandwidth) settle together.
  */
 import type { DeviceProfile, Dtype, EfficiencyCurve } from '../engine/types.js';
-import { KERNEL_PRICING, predictS, type KernelFamily, type KernelSample } from './kernels.js';
+import { predictS, type KernelFamily, type KernelSample } from './kernels.js';
 
 type Point = [number, number];
 type MutableProfile = DeviceProfile & { efficiency: DeviceProfile['efficiency'] & Record<string, unknown> };
@@ -331,4 +331,3 @@ export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curve
   return { curves, scalars };
 }
 
-export { KERNEL_PRICING };

@@ -74,6 +74,7 @@ export interface CaseConfig {
     input_length: number;
     output_length: number;
     prefix_cache_hit_rate?: number;
+    scheduling?: 'steady-state' | 'seed';
     ttft_limit_ms?: number;
     tpot_limit_ms?: number;
     metrics?: MetricsConfig;

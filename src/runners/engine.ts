@@ -71,10 +71,15 @@ export function quantFor(config: CaseConfig): QuantOptions {
   });
 }
 
-function servingFor(w: WorkerConfig | undefined) {
+/**
+ * A case describes a benchmark run: closed-loop clients at each concurrency, so
+ * the steady-state serving model is the default (seed 002's formulas on request).
+ */
+function servingFor(w: WorkerConfig | undefined, config: CaseConfig) {
   return defaultServingOptions({
     ...(w?.max_num_tokens !== undefined ? { maxBatchedTokens: w.max_num_tokens } : {}),
     numMtpTokens: mtpSize(w),
+    scheduling: config.benchmark.scheduling ?? 'steady-state',
   });
 }
 
@@ -144,7 +149,7 @@ export function runEngineCase(config: CaseConfig, deps: EngineDeps = defaultEngi
     const mode = benchMode === 'gen_only' ? 'decode' : benchMode === 'ctx_only' ? 'prefill' : 'agg';
     for (const c of concurrencies) {
       const perServer = isDisagg(config) ? Math.ceil(c / (config.hardware.num_gen_servers ?? 1)) : c;
-      const r = deps.estimate({ model, device, parallel: genPar, quant, workload, serving: servingFor(gen), concurrency: cappedConcurrency(perServer, gen, genPar.dp), mode });
+      const r = deps.estimate({ model, device, parallel: genPar, quant, workload, serving: servingFor(gen, config), concurrency: cappedConcurrency(perServer, gen, genPar.dp), mode });
       warn(r.warnings.filter((w) => !w.startsWith('out of memory')));
       if (r.point.oom) out.errors.push(oomMessage(r.point, `concurrency ${c}`));
       out.points.push({ concurrency: c, metrics: { ...pointMetrics(r.point), oom: r.point.oom ? 1 : 0 } });
@@ -162,7 +167,7 @@ export function runEngineCase(config: CaseConfig, deps: EngineDeps = defaultEngi
   const nGen = config.hardware.num_gen_servers ?? 1;
   const devices = nCtx * workerLayout(ctx).devices + nGen * workerLayout(gen).devices;
   const prefillAt = (batch: number) =>
-    deps.estimate({ model, device, parallel: ctxPar, quant, workload, serving: servingFor(ctx), concurrency: cappedConcurrency(batch, ctx, ctxPar.dp), mode: 'prefill' });
+    deps.estimate({ model, device, parallel: ctxPar, quant, workload, serving: servingFor(ctx, config), concurrency: cappedConcurrency(batch, ctx, ctxPar.dp), mode: 'prefill' });
   const single = prefillAt(1);
   if (benchMode === 'ctx_only') {
     // Context servers alone, loaded with the client's requests as they come.
@@ -175,7 +180,7 @@ export function runEngineCase(config: CaseConfig, deps: EngineDeps = defaultEngi
     return out;
   }
   for (const c of concurrencies) {
-    const dec = deps.estimate({ model, device, parallel: genPar, quant, workload, serving: servingFor(gen), concurrency: cappedConcurrency(Math.ceil(c / nGen), gen, genPar.dp), mode: 'decode' });
+    const dec = deps.estimate({ model, device, parallel: genPar, quant, workload, serving: servingFor(gen, config), concurrency: cappedConcurrency(Math.ceil(c / nGen), gen, genPar.dp), mode: 'decode' });
     const cycleMs = single.point.ttftMs + dec.point.tpotMs * Math.max(workload.outputLength - 1, 1);
     const inPrefill = ((c / cycleMs) * single.point.ttftMs) / nCtx;
     const ctxBatch = Math.min(c, Math.max(1, Math.ceil(inPrefill)));
@@ -227,7 +232,7 @@ function runSearch(
     numDevices,
     quant,
     workload,
-    serving: servingFor(gen),
+    serving: servingFor(gen, config),
     limits: { ...(ttftMs !== undefined ? { ttftMs } : {}), ...(tpotMs !== undefined ? { tpotMs } : {}) },
     mode,
     search: {
