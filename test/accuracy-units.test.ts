@@ -71,9 +71,10 @@ describe('measured rows', () => {
     expect(layout).toBe('silicon');
     expect(rows[0]!.agg).toEqual({ layout: { tp: 4, pp: 1, attentionDp: 4, moeTp: 1, moeEp: 16 }, concurrency: 256 });
     // No batch columns: the client concurrency from silicon_data_source goes to the decode
-    // worker (10 over dp 2 -> 5 per replica inside the engine); prefill gets one request per DP rank.
+    // worker (10 over dp 2 -> 5 per replica inside the engine); prefill sees the clients per prefill worker.
     expect(rows[1]!.decode).toEqual({ layout: { tp: 4, pp: 1, attentionDp: 2, moeTp: 4, moeEp: 1 }, concurrency: 10 });
-    expect(rows[1]!.prefill!.concurrency).toBe(1);
+    // The prefill pool serves the whole closed loop: 10 clients over one prefill worker (no worker column).
+    expect(rows[1]!.prefill!.concurrency).toBe(10);
     expect(rows[1]!.line).toBe(3);
     // 0 in a size column means "not set"; no measured latency -> invalid, kept with a reason.
     expect(rows[2]!.agg?.layout.attentionDp).toBeNaN();

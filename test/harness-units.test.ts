@@ -101,7 +101,7 @@ describe('engine runner', () => {
         parallel: makeParallel({ tp: 2 }),
         quant: defaultQuantOptions({ linear: 'FP8' }),
         workload: defaultWorkload(128, 64),
-        serving: defaultServingOptions({ maxBatchedTokens: 2048 }),
+        serving: defaultServingOptions({ maxBatchedTokens: 2048, scheduling: 'steady-state' }),
         concurrency: c,
         mode: 'agg',
       }).point;
@@ -119,9 +119,9 @@ describe('engine runner', () => {
     const [p] = runEngineCase(cfg).points;
     const common = { model, device, quant: defaultQuantOptions({ linear: 'FP8' }), workload: defaultWorkload(128, 64) };
     // 8 clients over 2 gen servers: 4 each.
-    const dec = estimate({ ...common, parallel: makeParallel({ tp: 2 }), serving: defaultServingOptions({ maxBatchedTokens: 8 }), concurrency: 4, mode: 'decode' }).point;
-    const pre1 = estimate({ ...common, parallel: makeParallel({ tp: 1 }), serving: defaultServingOptions({ maxBatchedTokens: 4096 }), concurrency: 1, mode: 'prefill' }).point;
-    const preCap = estimate({ ...common, parallel: makeParallel({ tp: 1 }), serving: defaultServingOptions({ maxBatchedTokens: 4096 }), concurrency: 2, mode: 'prefill' }).point;
+    const dec = estimate({ ...common, parallel: makeParallel({ tp: 2 }), serving: defaultServingOptions({ maxBatchedTokens: 8, scheduling: 'steady-state' }), concurrency: 4, mode: 'decode' }).point;
+    const pre1 = estimate({ ...common, parallel: makeParallel({ tp: 1 }), serving: defaultServingOptions({ maxBatchedTokens: 4096, scheduling: 'steady-state' }), concurrency: 1, mode: 'prefill' }).point;
+    const preCap = estimate({ ...common, parallel: makeParallel({ tp: 1 }), serving: defaultServingOptions({ maxBatchedTokens: 4096, scheduling: 'steady-state' }), concurrency: 2, mode: 'prefill' }).point;
     // Little's law: 8 / (TTFT + 63 TPOT) requests/ms arrive, each in prefill for TTFT.
     const inPrefill = (8 / (pre1.ttftMs + dec.tpotMs * 63)) * pre1.ttftMs;
     expect(inPrefill).toBeLessThan(1);
@@ -133,7 +133,7 @@ describe('engine runner', () => {
   });
 
   it('gen_only and ctx_only measure one phase', () => {
-    const common = { model, device, parallel: makeParallel({ tp: 2 }), quant: defaultQuantOptions({ linear: 'FP8' }), workload: defaultWorkload(128, 64), serving: defaultServingOptions({ maxBatchedTokens: 2048 }), concurrency: 4 };
+    const common = { model, device, parallel: makeParallel({ tp: 2 }), quant: defaultQuantOptions({ linear: 'FP8' }), workload: defaultWorkload(128, 64), serving: defaultServingOptions({ maxBatchedTokens: 2048, scheduling: 'steady-state' }), concurrency: 4 };
     const gen = runEngineCase(base({ benchmark: { ...base().benchmark, mode: 'gen_only', concurrency_list: [4] } }));
     expect(gen.points[0]?.metrics.tpotMs).toBe(estimate({ ...common, mode: 'decode' }).point.tpotMs);
     const ctx = runEngineCase(base({ benchmark: { ...base().benchmark, mode: 'ctx_only', concurrency_list: [4] } }));
@@ -145,7 +145,7 @@ describe('engine runner', () => {
     const out = runEngineCase(cfg);
     const best = optimize({
       model, devices: [device], numDevices: 2, quant: defaultQuantOptions({ linear: 'FP8' }), workload: defaultWorkload(128, 64),
-      serving: defaultServingOptions({ maxBatchedTokens: 2048 }), limits: { tpotMs: 20 }, mode: 'agg', search: { tpSizes: [1, 2] }, topK: 3,
+      serving: defaultServingOptions({ maxBatchedTokens: 2048, scheduling: 'steady-state' }), limits: { tpotMs: 20 }, mode: 'agg', search: { tpSizes: [1, 2] }, topK: 3,
     }).perDevice[0]?.agg?.best;
     expect(best).toBeDefined();
     expect(out.points).toEqual([{ concurrency: best?.concurrency, metrics: expect.objectContaining({ tpotMs: best?.tpotMs, tokensPerS: best?.tokensPerS }) }]);

@@ -150,11 +150,18 @@ function fromSilicon(r: Raw, line: number): MeasuredRow {
   const pbs = num(r.prefill_batch_size);
   const dbs = num(r.decode_batch_size);
   // Rows without batch columns (921 of the sample's disagg rows) still name the
-  // client concurrency in silicon_data_source: it is put on one decode worker,
-  // and prefill sees one request per DP rank at a time.
+  // client concurrency in silicon_data_source: it is put on one decode worker.
   const decodeConcurrency = dbs > 0 ? dbs * decDp : sourceConcurrency(r.silicon_data_source);
   if (!(decodeConcurrency > 0)) return { ...row, invalid: 'invalid layout (no decode batch size or concurrency)' };
-  row.prefill = { layout: pre, concurrency: (pbs > 0 ? pbs : 1) * preDp };
+  // The prefill pool serves the whole closed loop: the engine's steady-state
+  // TTFT takes the client requests per prefill worker (as it takes the requests
+  // per replica in aggregated serving), at least one per DP rank.
+  const clients = sourceConcurrency(r.silicon_data_source);
+  const decodeWorkers = num(r.decode_num_workers) > 0 ? num(r.decode_num_workers) : 1;
+  const system = clients > 0 ? clients : decodeConcurrency * decodeWorkers;
+  const prefillWorkers = num(r.prefill_num_workers) > 0 ? num(r.prefill_num_workers) : 1;
+  const perPrefillWorker = Math.max((pbs > 0 ? pbs : 1) * preDp, Math.ceil(system / prefillWorkers));
+  row.prefill = { layout: pre, concurrency: perPrefillWorker };
   row.decode = { layout: dec, concurrency: decodeConcurrency };
   return row;
 }

@@ -141,8 +141,13 @@ function decodeStep(p: StepPricer, batch: number): StepLatency {
   return p.step({ decode: { sequences: seqs, context: decodeContext(w, serving), tokensPerSeq: 1 + serving.numMtpTokens } });
 }
 
-function basePoint(p: StepPricer, mode: ServingPoint['mode'], batch: number): Omit<ServingPoint, 'ttftMs' | 'tpotMs' | 'tokensPerS' | 'tokensPerSPerDevice' | 'tokensPerSPerUser' | 'prefillStepMs' | 'decodeStepMs' | 'shares' | 'qps'> {
-  const memory = memoryAt(p.memory, batch, p.kvBytesPerToken());
+function basePoint(
+  p: StepPricer,
+  mode: ServingPoint['mode'],
+  batch: number,
+  resident = batch,
+): Omit<ServingPoint, 'ttftMs' | 'tpotMs' | 'tokensPerS' | 'tokensPerSPerDevice' | 'tokensPerSPerUser' | 'prefillStepMs' | 'decodeStepMs' | 'shares' | 'qps'> {
+  const memory = memoryAt(p.memory, resident, p.kvBytesPerToken());
   return {
     mode,
     parallel: p.dep.par,
@@ -217,7 +222,11 @@ export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
 
 /** A disaggregated prefill instance: TTFT as above, input tokens/s, P QPS = concurrency / ttft x 1000. */
 export function evaluatePrefill(p: StepPricer, batch: number): ServingPoint {
-  const base = basePoint(p, 'prefill', batch);
+  const { serving, workload } = p.dep;
+  // In steady state the queued requests wait outside the instance; only a prefill
+  // step's worth of sequences holds KV cache at once (the rest is handed to decode).
+  const stepSeqs = Math.max(1, Math.floor(serving.maxBatchedTokens / effectiveInputLength(workload, serving).effective));
+  const base = basePoint(p, 'prefill', batch, serving.scheduling === 'steady-state' ? Math.min(batch, stepSeqs) : batch);
   const pre = prefillTiming(p, batch, false);
   const tokensPerS = (batch * p.dep.workload.inputLength * p.dep.par.dp) / pre.drainS;
   // Steady state: `batch` requests in flight on a replica queue for it as in aggregated serving.
