@@ -166,7 +166,7 @@ function basePoint(
  * (docs/accuracy.md): the mean TTFT is about (2 + B / 8) single-request
  * prefills, whatever the input length. Not per-row or per-model constants.
  */
-export const STEADY_STATE_QUEUE = { basePrefills: 2, clientsPerPrefill: 8 } as const;
+export const STEADY_STATE_QUEUE = { basePrefills: 3, clientsPerPrefill: 12 } as const;
 
 /** One request prefilled alone, chunk by chunk when it exceeds max_batched_tokens. */
 function singleRequestPrefillMs(p: StepPricer): number {

@@ -64,6 +64,13 @@ export function moeOps(ctx: BuildContext, moe: MoeSpec, layers: number): Op[] {
     bytes: localHit * h * ie * quant.linearWeightBytes + localTokens * (ie * quant.gemmActivationBytes + h * ACT_BYTES),
   });
   ops.push(...quantOverhead('experts', layers, localTokens * (h + ie), localHit * (upN * h + h * ie), quant));
+  // Permute / finalize around the grouped GEMMs: every rank reads the rows of all
+  // tokens that reach its expert group, gathers those routed to its experts, and
+  // scatters the weighted results back. Without them the measured MoE kernel
+  // tables (shared/reference/kernels/*/moe_perf.csv) run 2-5x slower than the
+  // GEMMs alone at EP >= 16; with them within ~1.0-1.6x (docs/accuracy.md).
+  ops.push({ name: 'moe_permute', kind: 'memory', count: layers, flops: 0, bytes: (groupTokens + 2 * localTokens) * h * quant.gemmActivationBytes, dtype: 'bf16' });
+  ops.push({ name: 'moe_finalize', kind: 'memory', count: layers, flops: 0, bytes: (localTokens + 2 * groupTokens) * h * ACT_BYTES, dtype: 'bf16' });
 
   if (moe.numSharedExperts > 0 && moe.sharedExpertIntermediateSize > 0) {
     const is = (moe.numSharedExperts * moe.sharedExpertIntermediateSize) / par.tp;
