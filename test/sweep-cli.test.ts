@@ -1,30 +1,15 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+
 import { parse } from 'csv-parse/sync';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, root } from './cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { makeVariant } from '../src/sweep/variants.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist/src/cli/main.js');
-const sources = ['src/cli/commands/sweep.ts', 'src/cli/commands/index.ts', ...readdirSync(path.join(root, 'src/sweep')).map((f) => `src/sweep/${f}`)];
-
-function stale(): boolean {
-  return sources.some((src) => {
-    const out = path.join(root, 'dist', src.replace(/\.ts$/, '.js'));
-    return !existsSync(out) || statSync(out).mtimeMs < statSync(path.join(root, src)).mtimeMs;
-  });
-}
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'optix-sweep-cli-'));
 
-beforeAll(async () => {
-  // Type errors in files other people are editing must not stop the emit we need.
-  if (stale()) await execa('npx', ['tsc', '-p', '.'], { cwd: root, reject: false });
-  expect(stale(), 'dist is older than the sources after `npx tsc -p .`').toBe(false);
-});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function optix(...args: string[]) {
