@@ -51,11 +51,42 @@ describe('fitProfile on synthetic kernel samples', () => {
     const fit = fitProfile(start, samples, curves, scalars.filter(() => false), interpolateCurve, { passes: 6 });
     const after = kernelAccuracy(samples, fit.profile);
     for (const f of after.families) expect(f.medianApePct, f.family).toBeLessThan(2);
-    // A compute-bound shape pins the product gemmByM(1024) x gemmByNK(4096) = 0.7 x 1 = 0.7.
+    // A compute-bound shape pins the product gemmByM(1024) x gemmByNK(4096) = 0.7 x 1 = 0.7;
+    // gemmByNK is fitted per dtype (the bf16 samples set gemmByNKByDtype.bf16).
     const e = fit.profile.efficiency;
-    expect(interpolateCurve(e.gemmByM.bf16!, 1024) * interpolateCurve(e.gemmByNK, 4096)).toBeCloseTo(0.7, 1);
+    const byNK = e.gemmByNKByDtype?.bf16;
+    expect(byNK).toBeDefined();
+    expect(interpolateCurve(e.gemmByM.bf16!, 1024) * interpolateCurve(byNK!, 4096)).toBeCloseTo(0.7, 1);
     // Every fitted value stays in (0, 1].
-    for (const c of [e.gemmByM.bf16!, e.gemmByNK, e.commByBytes]) for (const [, v] of c) expect(v > 0 && v <= 1).toBe(true);
+    for (const c of [e.gemmByM.bf16!, byNK!, e.commByBytes]) for (const [, v] of c) expect(v > 0 && v <= 1).toBe(true);
     expect(predictS(samples[0]!, fit.profile)).toBeGreaterThan(0);
+  });
+});
+
+describe('optional per-dtype and work-axis curves in priceOp', () => {
+  const base: DeviceProfile = structuredClone(loadDevice('TEST_DEVICE'));
+  base.efficiency.gemmByM = { default: [[1, 1]] };
+  base.efficiency.gemmByNK = [[1, 1]];
+  base.efficiency.attentionPrefillBySeq = [[1, 0.8]];
+  const flops = 1e12;
+  const gemm = (dtype: 'bf16' | 'fp8') => ({ name: 'g', kind: 'gemm' as const, count: 1, flops, bytes: 0, dtype, m: 4096, n: 4096, k: 4096 });
+  const attn = (dtype: 'bf16' | 'fp8', queryRows?: number) => ({ name: 'a', kind: 'attention_prefill' as const, count: 1, flops, bytes: 0, dtype, seqLen: 4096, ...(queryRows === undefined ? {} : { queryRows }) });
+  const eff = (p: DeviceProfile, op: Parameters<typeof priceOp>[0]) => op.flops / (priceOp(op, p, KERNEL_PRICING).computeS * p.matrixPeakFlopsPerS[op.dtype]!);
+
+  it('without the optional keys, every dtype uses the single curves (other profiles unchanged)', () => {
+    expect(eff(base, gemm('fp8'))).toBeCloseTo(1, 6);
+    expect(eff(base, attn('fp8', 2048))).toBeCloseTo(0.8, 6);
+  });
+  it('a dtype key overrides the single curve for that dtype only; the work multiplier applies where the op says its rows', () => {
+    const p = structuredClone(base);
+    p.efficiency.gemmByNKByDtype = { fp8: [[1, 0.5]] };
+    p.efficiency.attentionPrefillBySeqByDtype = { fp8: [[1, 0.4]] };
+    // log2-interpolated: 2048 lies halfway between 1024 and 4096 -> 0.5 + 0.5 x (1 - 0.5) = 0.75.
+    p.efficiency.attentionPrefillByWork = [[1024, 0.5], [4096, 1]];
+    expect(eff(p, gemm('fp8'))).toBeCloseTo(0.5, 6);
+    expect(eff(p, gemm('bf16'))).toBeCloseTo(1, 6);
+    expect(eff(p, attn('fp8', 2048))).toBeCloseTo(0.4 * 0.75, 6); // 0.3
+    expect(eff(p, attn('bf16', 2048))).toBeCloseTo(0.8 * 0.75, 6); // 0.6
+    expect(eff(p, attn('bf16'))).toBeCloseTo(0.8, 6); // no queryRows: multiplier 1
   });
 });

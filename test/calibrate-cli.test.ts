@@ -60,7 +60,22 @@ describe.runIf(existsSync(kernels))('optix calibrate --kernels (h100_sxm slice)'
     expect(text).toMatch(/^calibration: calibrated from gemm_perf\.csv, context_attention_perf\.csv, generation_attention_perf\.csv, nccl_perf\.csv \(TRT-LLM 1\.3\.0rc20, NCCL 2\.29\.2\)$/m);
     expect(text).toMatch(/efficiency\.gemmByNK: fitted by optix calibrate to gemm_perf\.csv/);
     const p = parseDeviceProfile(text, out, { schema: true });
-    for (const c of [p.efficiency.gemmByNK, p.efficiency.attentionPrefillBySeq, p.efficiency.attentionDecodeByBytes, p.efficiency.commByBytes]) {
+    // Per-dtype curves for the tables' dtypes, the second prefill axis and its bytes curve.
+    expect(text).toMatch(/efficiency\.gemmByNKByDtype\.fp8: fitted by optix calibrate to gemm_perf\.csv/);
+    expect(text).toMatch(/efficiency\.attentionPrefillByWork: fitted by optix calibrate to context_attention_perf\.csv/);
+    const e = p.efficiency;
+    expect(Object.keys(e.attentionPrefillBySeqByDtype ?? {}).sort()).toEqual(['bf16', 'fp16', 'fp8', 'int8']);
+    for (const c of [
+      e.gemmByNK,
+      e.gemmByNKByDtype!.fp8!,
+      e.attentionPrefillBySeq,
+      e.attentionPrefillBySeqByDtype!.fp8!,
+      e.attentionPrefillByWork!,
+      e.attentionPrefillByBytes!,
+      e.attentionDecodeByBytes,
+      e.attentionDecodeByBytesByDtype!.fp8!,
+      e.commByBytes,
+    ]) {
       for (const [, e] of c) expect(e > 0 && e <= 1).toBe(true);
     }
     // Usable with --device-file by the accuracy front door.

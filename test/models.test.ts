@@ -103,6 +103,36 @@ describe('countParameters matches published model sizes (within 2%)', () => {
     expect(p.active).toBeGreaterThanOrEqual(9.5 * B);
     expect(p.active).toBeLessThan(10.5 * B);
   });
+  // Qwen3.5 / 3.6 (Gated DeltaNet hybrids). The model cards give "Number of Parameters: 397B in total
+  // and 17B activated" (Qwen/Qwen3.5-397B-A17B), 122B / 10B (Qwen3.5-122B-A10B), 35B / 3B
+  // (Qwen3.5-35B-A3B) and 27B (Qwen3.5-27B). Ours count the language model only: the vision
+  // encoder (~0.45B) and the MTP layer are left out. Activated figures follow Qwen's convention
+  // (input embedding counted) and are given to whole billions, so they are checked as
+  // [n - 0.5, n + 0.5): 397B's 17.35B is 2.05% above 17B.
+  it('Qwen3.5-397B-A17B: 397B total (model card); 17B activated (rounded)', () => {
+    const { p, inputEmbedding } = params('Qwen/Qwen3.5-397B-A17B');
+    within(p.total, 397 * B); // 396.35B
+    expect(p.active + inputEmbedding).toBeGreaterThanOrEqual(16.5 * B); // 17.35B
+    expect(p.active + inputEmbedding).toBeLessThan(17.5 * B);
+  });
+  it('Qwen3.5-122B-A10B: 122B total (model card); 10B activated (rounded)', () => {
+    const { p, inputEmbedding } = params('Qwen/Qwen3.5-122B-A10B');
+    within(p.total, 122 * B); // 122.11B
+    expect(p.active + inputEmbedding).toBeGreaterThanOrEqual(9.5 * B); // 9.77B
+    expect(p.active + inputEmbedding).toBeLessThan(10.5 * B);
+  });
+  it('Qwen3.5-35B-A3B: 35B total (model card); 3B activated (rounded)', () => {
+    const { p, inputEmbedding } = params('Qwen/Qwen3.5-35B-A3B');
+    within(p.total, 35 * B); // 34.66B
+    expect(p.active + inputEmbedding).toBeGreaterThanOrEqual(2.5 * B); // 3.46B
+    expect(p.active + inputEmbedding).toBeLessThan(3.5 * B);
+  });
+  it('Qwen3.5-27B: 27B (model card); the Qwen3.6 27B and 35B-A3B checkpoints keep the Qwen3.5 architectures', () => {
+    within(params('Qwen/Qwen3.5-27B').p.total, 27 * B); // 26.90B
+    expect(params('nvidia/Qwen3.6-27B-NVFP4').p).toEqual(params('Qwen/Qwen3.5-27B').p);
+    expect(params('nvidia/Qwen3.6-35B-A3B-NVFP4').p).toEqual(params('Qwen/Qwen3.5-35B-A3B').p);
+    expect(params('nvidia/Qwen3.5-397B-A17B-NVFP4').p).toEqual(params('Qwen/Qwen3.5-397B-A17B').p);
+  });
   it('GLM-5: 744B total / 40B active (Z.ai GLM-5 announcement); the DSA indexer (~0.7B) is not modelled', () => {
     const { p } = params('zai-org/GLM-5');
     within(p.total, 744 * B);
@@ -372,7 +402,8 @@ describe('built-in catalog', () => {
     expect(getCatalogModel('nvidia/DeepSeek-R1-NVFP4').nativeWeightDtype).toBe('fp4');
     expect(getCatalogModel('nvidia/DeepSeek-V3.1-NVFP4').nativeWeightDtype).toBe('fp4');
     expect(getCatalogModel('deepseek-ai/DeepSeek-V3.1').nativeWeightDtype).toBe('fp8');
-    expect(() => getCatalogModel('Qwen/Qwen3.5-397B-A17B')).toThrow(OptixUserError);
+    expect(getCatalogModel('Qwen/Qwen3.5-397B-A17B').linearAttention?.numLayers).toBe(45);
+    expect(() => getCatalogModel('MiniMaxAI/MiniMax-M3')).toThrow(OptixUserError);
   });
 
   it('unknown id lists close ids', () => {

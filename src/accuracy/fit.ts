@@ -8,7 +8,11 @@
  * bandwidth) settle together.
  */
 import type { DeviceProfile, Dtype, EfficiencyCurve } from '../engine/types.js';
+import type { Op } from '../engine/ops/types.js';
 import { predictS, type KernelFamily, type KernelSample } from './kernels.js';
+
+/** Dtypes the GPU tables hold (fp16 and int8 take the nearest fitted curve, see calibrate.ts). */
+const FITTED_DTYPES = ['bf16', 'fp8', 'fp4'] as const;
 
 type Point = [number, number];
 type MutableProfile = DeviceProfile & { efficiency: DeviceProfile['efficiency'] & Record<string, unknown> };
@@ -25,7 +29,7 @@ export interface CurveTarget {
   families: KernelFamily[];
   /** Points of the base curve below this x are kept as they are (not fitted). */
   fixedBelow?: number;
-  /** Smallest efficiency tried (default 0.003). */
+  /** Smallest efficiency tried (default: the ladder's 1e-5). */
   minEfficiency?: number;
 }
 
@@ -67,8 +71,11 @@ function stride<T>(list: readonly T[], max: number): T[] {
   return out;
 }
 
-/** Efficiency ladder: geometric from 0.003 to 1. */
-const LADDER: number[] = Array.from({ length: 48 }, (_, i) => Math.min(1, 0.003 * Math.pow(1 / 0.003, i / 47)));
+/**
+ * Efficiency ladder: geometric from 1e-5 to 1 (x1.2 a step). The low end lets a
+ * bytes curve carry a kernel's fixed floor (efficiency proportional to bytes).
+ */
+const LADDER: number[] = Array.from({ length: 64 }, (_, i) => Math.min(1, 1e-5 * Math.pow(1e5, i / 63)));
 
 /** Grid points factor^k covering [min, max] of the values (at least two points). */
 export function gridFor(values: readonly number[], factor: number): number[] {
@@ -219,15 +226,18 @@ function gemmByM(dtype: Dtype): CurveTarget {
   };
 }
 
-const gemmByNK: CurveTarget = {
-  name: 'gemmByNK',
-  get: (p) => p.efficiency.gemmByNK,
-  set: (p, c) => {
-    p.efficiency.gemmByNK = c;
-  },
-  xOf: (s) => (s.op.kind === 'gemm' ? Math.min(s.op.n ?? 1, s.op.k ?? 1) : undefined),
-  families: ['gemm'],
-};
+/** Per-dtype tables get their own curve: bf16 and fp8 kernels fill the machine differently. */
+function gemmByNK(dtype: Dtype): CurveTarget {
+  return {
+    name: `gemmByNKByDtype.${dtype}`,
+    get: (p) => p.efficiency.gemmByNKByDtype?.[dtype] ?? p.efficiency.gemmByNK,
+    set: (p, c) => {
+      p.efficiency.gemmByNKByDtype = { ...p.efficiency.gemmByNKByDtype, [dtype]: c };
+    },
+    xOf: (s) => (s.op.kind === 'gemm' && s.op.dtype === dtype ? Math.min(s.op.n ?? 1, s.op.k ?? 1) : undefined),
+    families: ['gemm'],
+  };
+}
 
 const memoryByBytes: CurveTarget = {
   name: 'memoryByBytes',
@@ -243,25 +253,53 @@ const memoryByBytes: CurveTarget = {
   fixedBelow: 1 << 20,
 };
 
-const attentionPrefillBySeq: CurveTarget = {
-  name: 'attentionPrefillBySeq',
-  get: (p) => p.efficiency.attentionPrefillBySeq,
+/** Per math dtype: fp8 FMHA runs well short of 2x bf16, so the two need their own curves. */
+function attentionPrefillBySeq(dtype: Dtype): CurveTarget {
+  return {
+    name: `attentionPrefillBySeqByDtype.${dtype}`,
+    get: (p) => p.efficiency.attentionPrefillBySeqByDtype?.[dtype] ?? p.efficiency.attentionPrefillBySeq,
+    set: (p, c) => {
+      p.efficiency.attentionPrefillBySeqByDtype = { ...p.efficiency.attentionPrefillBySeqByDtype, [dtype]: c };
+    },
+    xOf: (s) => (s.op.kind === 'attention_prefill' && s.op.dtype === dtype ? s.op.seqLen : undefined),
+    families: ['context_attention'],
+  };
+}
+
+/** The second axis of prefill attention: query rows (occupancy), shared by the dtypes. */
+const attentionPrefillByWork: CurveTarget = {
+  name: 'attentionPrefillByWork',
+  get: (p) => p.efficiency.attentionPrefillByWork ?? [[1, 1]],
   set: (p, c) => {
-    p.efficiency.attentionPrefillBySeq = c;
+    p.efficiency.attentionPrefillByWork = c;
   },
-  xOf: (s) => (s.op.kind === 'attention_prefill' ? s.op.seqLen : undefined),
+  xOf: (s) => (s.op.kind === 'attention_prefill' ? s.op.queryRows : undefined),
   families: ['context_attention'],
 };
 
-const attentionDecodeByBytes: CurveTarget = {
-  name: 'attentionDecodeByBytes',
-  get: (p) => p.efficiency.attentionDecodeByBytes,
+/** The memory side of prefill attention's roofline; its small-bytes end carries the kernel's floor. */
+const attentionPrefillByBytes: CurveTarget = {
+  name: 'attentionPrefillByBytes',
+  get: (p) => p.efficiency.attentionPrefillByBytes ?? p.efficiency.memoryByBytes,
   set: (p, c) => {
-    p.efficiency.attentionDecodeByBytes = c;
+    p.efficiency.attentionPrefillByBytes = c;
   },
-  xOf: (s) => (s.op.kind === 'attention_decode' ? s.op.bytes : undefined),
-  families: ['generation_attention'],
+  xOf: (s) => (s.op.kind === 'attention_prefill' ? s.op.bytes : undefined),
+  families: ['context_attention'],
 };
+
+/** Per KV-cache dtype: fp8 and bf16 caches have different floors and bandwidth efficiency. */
+function attentionDecodeByBytes(dtype: Dtype): CurveTarget {
+  return {
+    name: `attentionDecodeByBytesByDtype.${dtype}`,
+    get: (p) => p.efficiency.attentionDecodeByBytesByDtype?.[dtype] ?? p.efficiency.attentionDecodeByBytes,
+    set: (p, c) => {
+      p.efficiency.attentionDecodeByBytesByDtype = { ...p.efficiency.attentionDecodeByBytesByDtype, [dtype]: c };
+    },
+    xOf: (s) => (s.op.kind === 'attention_decode' && s.op.dtype === dtype ? s.op.bytes : undefined),
+    families: ['generation_attention'],
+  };
+}
 
 const commByBytes: CurveTarget = {
   name: 'commByBytes',
@@ -320,12 +358,17 @@ export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curve
     const xs = xsOf(t);
     if (xs.length > 0) curves.push({ target: t, grid: gridFor(xs, factor) });
   };
-  const dtypes = new Set(samples.filter((s) => s.op.kind === 'gemm').map((s) => s.op.dtype));
-  for (const d of ['bf16', 'fp8', 'fp4'] as const) if (dtypes.has(d)) add(gemmByM(d), 4);
-  add(gemmByNK, 2);
+  const dtypesOf = (kind: Op['kind']): Set<Dtype> => new Set(samples.filter((s) => s.op.kind === kind).map((s) => s.op.dtype));
+  const gemmDtypes = dtypesOf('gemm');
+  for (const d of FITTED_DTYPES) if (gemmDtypes.has(d)) add(gemmByM(d), 4);
+  for (const d of FITTED_DTYPES) if (gemmDtypes.has(d)) add(gemmByNK(d), 2);
   add(memoryByBytes, 4);
-  add(attentionPrefillBySeq, 2);
-  add(attentionDecodeByBytes, 4);
+  const prefillDtypes = dtypesOf('attention_prefill');
+  for (const d of FITTED_DTYPES) if (prefillDtypes.has(d)) add(attentionPrefillBySeq(d), 2);
+  add(attentionPrefillByWork, 2);
+  add(attentionPrefillByBytes, 4);
+  const decodeDtypes = dtypesOf('attention_decode');
+  for (const d of FITTED_DTYPES) if (decodeDtypes.has(d)) add(attentionDecodeByBytes(d), 4);
   add(commByBytes, 4);
   const scalars = [matrixStatic, collectiveStatic].filter((t) => samples.some(t.applies));
   return { curves, scalars };

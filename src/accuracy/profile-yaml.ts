@@ -73,8 +73,12 @@ export function calibratedProfileYaml(baseText: string, fitted: DeviceProfile, m
   );
 
   const e = fitted.efficiency;
-  const gemmByM: Record<string, Array<[number, number]>> = {};
-  for (const [k, c] of Object.entries(e.gemmByM)) if (c) gemmByM[k] = curveValue(c);
+  const byKey = (m: Partial<Record<string, EfficiencyCurve>>): Record<string, Array<[number, number]>> => {
+    const out: Record<string, Array<[number, number]>> = {};
+    for (const [k, c] of Object.entries(m)) if (c) out[k] = curveValue(c);
+    return out;
+  };
+  const gemmByM = byKey(e.gemmByM);
   const apes = Object.entries(meta.medianApePct)
     .map(([f, v]) => `${f} ${v === null ? '-' : `${v.toFixed(1)}%`}`)
     .join(', ');
@@ -84,8 +88,13 @@ export function calibratedProfileYaml(baseText: string, fitted: DeviceProfile, m
     {
       gemmByM,
       gemmByNK: curveValue(e.gemmByNK),
+      ...(e.gemmByNKByDtype ? { gemmByNKByDtype: byKey(e.gemmByNKByDtype) } : {}),
       attentionPrefillBySeq: curveValue(e.attentionPrefillBySeq),
+      ...(e.attentionPrefillBySeqByDtype ? { attentionPrefillBySeqByDtype: byKey(e.attentionPrefillBySeqByDtype) } : {}),
+      ...(e.attentionPrefillByWork ? { attentionPrefillByWork: curveValue(e.attentionPrefillByWork) } : {}),
+      ...(e.attentionPrefillByBytes ? { attentionPrefillByBytes: curveValue(e.attentionPrefillByBytes) } : {}),
       attentionDecodeByBytes: curveValue(e.attentionDecodeByBytes),
+      ...(e.attentionDecodeByBytesByDtype ? { attentionDecodeByBytesByDtype: byKey(e.attentionDecodeByBytesByDtype) } : {}),
       memoryByBytes: curveValue(e.memoryByBytes),
       vector: e.vector,
       commByBytes: curveValue(e.commByBytes),
@@ -93,7 +102,10 @@ export function calibratedProfileYaml(baseText: string, fitted: DeviceProfile, m
     ` Calibrated by \`optix calibrate --kernels ${meta.kernelsDir}\` from ${tables} (${KERNEL_TABLE_VERSIONS}):\n` +
       ` coordinate descent on each curve point, minimizing the |log error| of the kernels near it.\n` +
       ` Bytes in plain numbers. Op-level median APE after the fit: ${apes}.\n` +
-      ` gemmByM.default is the bf16 curve; int8 uses the fp8 curve (same peak, 1-byte operands).`,
+      ` gemmByM.default is the bf16 curve; int8 uses the fp8 curve (same peak, 1-byte operands).\n` +
+      ` *ByDtype curves override the single curve beside them for that dtype (the single one is bf16's, for\n` +
+      ` any other dtype); prefill attention is attentionPrefillBySeqByDtype[math dtype](key length) x\n` +
+      ` attentionPrefillByWork(new tokens x query heads per device); decode attention is keyed by KV dtype.`,
   );
 
   const sources = doc.get('sources');

@@ -159,8 +159,13 @@ interface RawProfile {
   efficiency: {
     gemmByM: Partial<Record<Dtype | 'default', RawCurve>>;
     gemmByNK: RawCurve;
+    gemmByNKByDtype?: Partial<Record<Dtype, RawCurve>>;
     attentionPrefillBySeq: RawCurve;
+    attentionPrefillBySeqByDtype?: Partial<Record<Dtype, RawCurve>>;
+    attentionPrefillByWork?: RawCurve;
+    attentionPrefillByBytes?: RawCurve;
     attentionDecodeByBytes: RawCurve;
+    attentionDecodeByBytesByDtype?: Partial<Record<Dtype, RawCurve>>;
     memoryByBytes: RawCurve;
     vector: number;
     commByBytes: RawCurve;
@@ -270,6 +275,13 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
   for (const [k, c] of Object.entries(e.gemmByM)) {
     gemmByM[k as Dtype | 'default'] = curve(c as RawCurve, ['efficiency', 'gemmByM', k], false);
   }
+  // Optional per-dtype curves (calibrated profiles): present only when the file has them.
+  const byDtype = <K extends string>(field: K, m: Partial<Record<Dtype, RawCurve>> | undefined, bytes: boolean): Partial<Record<K, Partial<Record<Dtype, EfficiencyCurve>>>> => {
+    if (m === undefined) return {};
+    const out: Partial<Record<Dtype, EfficiencyCurve>> = {};
+    for (const [k, c] of Object.entries(m)) out[k as Dtype] = curve(c as RawCurve, ['efficiency', field, k], bytes);
+    return { [field]: out } as Partial<Record<K, Partial<Record<Dtype, EfficiencyCurve>>>>;
+  };
   return {
     name: raw.name,
     vendor: raw.vendor,
@@ -289,8 +301,13 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
     efficiency: {
       gemmByM,
       gemmByNK: curve(e.gemmByNK, ['efficiency', 'gemmByNK'], false),
+      ...byDtype('gemmByNKByDtype', e.gemmByNKByDtype, false),
       attentionPrefillBySeq: curve(e.attentionPrefillBySeq, ['efficiency', 'attentionPrefillBySeq'], false),
+      ...byDtype('attentionPrefillBySeqByDtype', e.attentionPrefillBySeqByDtype, false),
+      ...(e.attentionPrefillByWork !== undefined ? { attentionPrefillByWork: curve(e.attentionPrefillByWork, ['efficiency', 'attentionPrefillByWork'], false) } : {}),
+      ...(e.attentionPrefillByBytes !== undefined ? { attentionPrefillByBytes: curve(e.attentionPrefillByBytes, ['efficiency', 'attentionPrefillByBytes'], true) } : {}),
       attentionDecodeByBytes: curve(e.attentionDecodeByBytes, ['efficiency', 'attentionDecodeByBytes'], true),
+      ...byDtype('attentionDecodeByBytesByDtype', e.attentionDecodeByBytesByDtype, true),
       memoryByBytes: curve(e.memoryByBytes, ['efficiency', 'memoryByBytes'], true),
       vector: e.vector,
       commByBytes: curve(e.commByBytes, ['efficiency', 'commByBytes'], true),

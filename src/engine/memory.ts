@@ -4,7 +4,8 @@
  * sharded), activation workspace and reserved memory -> the largest batch that fits.
  */
 import { headsPerRank, kvHeadsPerRank } from './ops/attention.js';
-import { layerSplit } from './ops/step.js';
+import { gdnShard, gdnStateBytesPerLayer } from './ops/gated-delta-net.js';
+import { attentionLayerSplit, layerSplit } from './ops/step.js';
 import type { QuantPlan } from './quant.js';
 import type { MemoryBreakdown, ModelSpec, ParallelConfig, ServingOptions } from './types.js';
 
@@ -20,7 +21,8 @@ export function weightBytesPerDevice(spec: ModelSpec, par: ParallelConfig, q: Qu
   if (a.kind === 'gqa') {
     const hpr = headsPerRank(a.numHeads, par.tp);
     const kvpr = kvHeadsPerRank(a, par.tp);
-    attention = (hpr * a.headDim * h * 2 + 2 * kvpr * a.headDim * h) * q.linearWeightBytes;
+    // q (plus its output gate when gated) and o, then k and v.
+    attention = (hpr * a.headDim * h * (a.outputGate === true ? 3 : 2) + 2 * kvpr * a.headDim * h) * q.linearWeightBytes;
   } else {
     const hpr = headsPerRank(a.numHeads, par.tp);
     const qk = a.qkNopeHeadDim + a.qkRopeHeadDim;
@@ -38,9 +40,14 @@ export function weightBytesPerDevice(spec: ModelSpec, par: ParallelConfig, q: Qu
     moe = experts + shared + h * m.numExperts * q.unquantizedWeightBytes;
   }
   const split = layerSplit(spec);
+  const mixers = attentionLayerSplit(spec);
   const layersPerStage = (n: number): number => Math.ceil(n / par.pp);
   let bytes =
-    layersPerStage(spec.numLayers) * (attention + norms) + layersPerStage(split.dense) * dense + layersPerStage(split.moe) * moe;
+    layersPerStage(mixers.full) * attention +
+    layersPerStage(spec.numLayers) * norms +
+    layersPerStage(split.dense) * dense +
+    layersPerStage(split.moe) * moe;
+  if (spec.linearAttention) bytes += layersPerStage(mixers.linear) * linearAttentionWeightBytes(spec, par, q);
   // Vocab-parallel embedding and LM head (tied heads share one matrix).
   const vocab = (spec.vocabSize * h * q.unquantizedWeightBytes) / par.tp;
   bytes += spec.tieWordEmbeddings ? vocab : 2 * vocab;
@@ -51,13 +58,35 @@ export function weightBytesPerDevice(spec: ModelSpec, par: ParallelConfig, q: Qu
   return bytes;
 }
 
+/** One Gated DeltaNet layer's weights on one device: projections sharded by heads, conv and per-head scalars unquantized. */
+function linearAttentionWeightBytes(spec: ModelSpec, par: ParallelConfig, q: QuantPlan): number {
+  const la = spec.linearAttention;
+  if (la === undefined) return 0;
+  const s = gdnShard(la, par.tp);
+  const valueWidth = s.valueHeads * la.valueHeadDim;
+  const projections = spec.hiddenSize * (s.convChannels + valueWidth + 2 * s.valueHeads) + valueWidth * spec.hiddenSize;
+  const small = s.convChannels * la.convKernel + 2 * s.valueHeads + la.valueHeadDim;
+  return projections * q.linearWeightBytes + small * q.unquantizedWeightBytes;
+}
+
 /**
- * KV-cache bytes one device holds for one sequence at `context` tokens.
- * Sliding-window layers keep at most `window` tokens.
+ * Linear-attention state one device holds for one sequence: a fixed recurrent and conv
+ * state per linear layer of the stage, whatever the context (0 for models without one).
+ */
+export function linearStateBytesPerSequence(spec: ModelSpec, par: ParallelConfig): number {
+  const la = spec.linearAttention;
+  if (la === undefined) return 0;
+  return Math.ceil(la.numLayers / par.pp) * gdnStateBytesPerLayer(la, par.tp);
+}
+
+/**
+ * KV-cache bytes one device holds for one sequence at `context` tokens, over the
+ * full-attention layers (a hybrid's linear layers keep a fixed state instead:
+ * linearStateBytesPerSequence). Sliding-window layers keep at most `window` tokens.
  */
 export function kvBytesForContext(spec: ModelSpec, par: ParallelConfig, q: QuantPlan, context: number, mtpEnabled: boolean): number {
   const a = spec.attention;
-  const layers = Math.ceil(spec.numLayers / par.pp) + (mtpEnabled && spec.numMtpLayers > 0 ? 1 : 0);
+  const layers = Math.ceil(attentionLayerSplit(spec).full / par.pp) + (mtpEnabled && spec.numMtpLayers > 0 ? 1 : 0);
   if (a.kind === 'mla') return layers * (a.kvLoraRank + a.qkRopeHeadDim) * q.kvBytes * context;
   const perTokenLayer = 2 * kvHeadsPerRank(a, par.tp) * a.headDim * q.kvBytes;
   const sliding = Math.min(layers, Math.round((a.numSlidingLayers / spec.numLayers) * layers));
@@ -101,7 +130,7 @@ export function memoryModel(
   const mtp = serving.numMtpTokens > 0;
   const weightsBytes = weightBytesPerDevice(spec, par, q, mtp);
   const act = activationBytes(spec, par, serving);
-  const kvBytesPerSequence = kvBytesForContext(spec, par, q, fullContext, mtp);
+  const kvBytesPerSequence = kvBytesForContext(spec, par, q, fullContext, mtp) + linearStateBytesPerSequence(spec, par);
   const free = capacityBytes - weightsBytes - act - serving.reservedMemoryBytes;
   const maxSequencesPerReplica = free > 0 && kvBytesPerSequence > 0 ? Math.floor(free / kvBytesPerSequence) : 0;
   return { weightsBytes, activationBytes: act, reservedBytes: serving.reservedMemoryBytes, capacityBytes, kvBytesPerSequence, maxSequencesPerReplica };

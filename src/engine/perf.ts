@@ -70,6 +70,18 @@ export function algorithmFactor(kind: NonNullable<Op['collective']>['kind'], n: 
   }
 }
 
+/**
+ * Flash attention's matrix efficiency: by key length (per math dtype when the
+ * profile has one: fp8 FMHA is far from 2x bf16), times the optional multiplier
+ * by query rows (few rows leave SMs idle and expose the kernel's floor).
+ */
+export function prefillAttentionEfficiency(op: Op, device: DeviceProfile): number {
+  const eff = device.efficiency;
+  const bySeq = interpolateCurve(eff.attentionPrefillBySeqByDtype?.[op.dtype] ?? eff.attentionPrefillBySeq, op.seqLen ?? 1);
+  const byWork = eff.attentionPrefillByWork !== undefined && op.queryRows !== undefined ? interpolateCurve(eff.attentionPrefillByWork, op.queryRows) : 1;
+  return bySeq * byWork;
+}
+
 export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): OpTime {
   const eff = device.efficiency;
   const scale = launchScale(opts, device);
@@ -79,20 +91,20 @@ export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): Op
       const m = op.m ?? 1;
       const nk = Math.min(op.n ?? 1, op.k ?? 1);
       const curve = eff.gemmByM[op.dtype] ?? eff.gemmByM.default;
-      const e = (curve ? interpolateCurve(curve, m) : 1) * interpolateCurve(eff.gemmByNK, nk);
+      const byNK = eff.gemmByNKByDtype?.[op.dtype] ?? eff.gemmByNK;
+      const e = (curve ? interpolateCurve(curve, m) : 1) * interpolateCurve(byNK, nk);
       const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
       const memoryS = memoryTime(device, op.bytes);
       return finish(computeS, memoryS, 'cube', st.matrixOp * scale);
     }
     case 'attention_prefill': {
-      const e = interpolateCurve(eff.attentionPrefillBySeq, op.seqLen ?? 1);
-      const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
-      return finish(computeS, memoryTime(device, op.bytes), 'cube', st.matrixOp * scale);
+      const computeS = op.flops / (matrixPeak(device, op.dtype) * prefillAttentionEfficiency(op, device));
+      return finish(computeS, memoryTime(device, op.bytes, eff.attentionPrefillByBytes), 'cube', st.matrixOp * scale);
     }
     case 'attention_decode': {
-      const e = interpolateCurve(eff.attentionPrefillBySeq, op.seqLen ?? 1);
+      const e = interpolateCurve(eff.attentionPrefillBySeqByDtype?.[op.dtype] ?? eff.attentionPrefillBySeq, op.seqLen ?? 1);
       const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
-      const memoryS = memoryTime(device, op.bytes, eff.attentionDecodeByBytes);
+      const memoryS = memoryTime(device, op.bytes, eff.attentionDecodeByBytesByDtype?.[op.dtype] ?? eff.attentionDecodeByBytes);
       return finish(computeS, memoryS, 'cube', st.matrixOp * scale);
     }
     case 'vector': {

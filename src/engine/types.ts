@@ -27,6 +27,30 @@ export interface GqaAttentionSpec {
   numSlidingLayers: number;
   /** Extra learned bias/sink params etc. are ignored; q/k norms are vector work only. */
   qkNorm: boolean;
+  /**
+   * Gated attention (Qwen3-Next / Qwen3.5 `attn_output_gate`): q_proj also emits a
+   * per-head sigmoid gate on the attention output, so its width doubles.
+   */
+  outputGate?: boolean;
+}
+
+/**
+ * Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5/3.6): a fixed-size recurrent
+ * state per sequence instead of a KV cache. q and k have `numKeyHeads` heads, v and
+ * the state `numValueHeads` (each key head serves numValueHeads / numKeyHeads of them).
+ */
+export interface LinearAttentionSpec {
+  kind: 'gated-delta-net';
+  /** Decoder layers that use it; the `attention` spec applies to the others. */
+  numLayers: number;
+  numKeyHeads: number;
+  numValueHeads: number;
+  keyHeadDim: number;
+  valueHeadDim: number;
+  /** Depthwise causal conv over q, k, v (linear_conv_kernel_dim). */
+  convKernel: number;
+  /** Storage of the recurrent state (config `mamba_ssm_dtype`, fp32 in every reference). */
+  stateDtype: Dtype;
 }
 
 export interface MlaAttentionSpec {
@@ -81,6 +105,8 @@ export interface ModelSpec {
   /** Gated MLP (SwiGLU: 3 matrices) vs plain (2 matrices). */
   gatedMlp: boolean;
   attention: AttentionSpec;
+  /** Hybrid models: the layers that use linear attention instead of `attention`. */
+  linearAttention?: LinearAttentionSpec;
   moe?: MoeSpec;
   /** Multi-token-prediction modules (DeepSeek num_nextn_predict_layers); 0 when none. */
   numMtpLayers: number;
@@ -142,10 +168,27 @@ export interface DeviceProfile {
     gemmByM: Partial<Record<Dtype | 'default', EfficiencyCurve>>;
     /** Multiplier vs min(N, K) of the GEMM: narrow shapes under-fill the machine. */
     gemmByNK: EfficiencyCurve;
+    /** Optional per-dtype `gemmByNK` (calibrated profiles); a dtype without one uses `gemmByNK`. */
+    gemmByNKByDtype?: Partial<Record<Dtype, EfficiencyCurve>>;
     /** Prefill (flash) attention matrix efficiency vs sequence length. */
     attentionPrefillBySeq: EfficiencyCurve;
+    /** Optional per-math-dtype `attentionPrefillBySeq`; a dtype without one uses `attentionPrefillBySeq`. */
+    attentionPrefillBySeqByDtype?: Partial<Record<Dtype, EfficiencyCurve>>;
+    /**
+     * Optional multiplier on prefill attention vs the op's parallel work, sequences x query
+     * heads x sequence length (query rows the kernel tiles over): few rows under-fill the SMs.
+     * Absent = 1.
+     */
+    attentionPrefillByWork?: EfficiencyCurve;
+    /**
+     * Optional bandwidth efficiency of prefill attention vs its bytes (Q, K, V, O): the memory
+     * side of its roofline, which also carries the kernel's floor. Absent = `memoryByBytes`.
+     */
+    attentionPrefillByBytes?: EfficiencyCurve;
     /** Decode attention bandwidth efficiency vs KV bytes read per step per device. */
     attentionDecodeByBytes: EfficiencyCurve;
+    /** Optional per-dtype (the KV cache's) `attentionDecodeByBytes`. */
+    attentionDecodeByBytesByDtype?: Partial<Record<Dtype, EfficiencyCurve>>;
     /** Bandwidth efficiency of memory-bound ops vs bytes moved. */
     memoryByBytes: EfficiencyCurve;
     /** Vector unit efficiency (flat). */

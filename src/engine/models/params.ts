@@ -3,7 +3,7 @@
  * token touches (decode bytes). Biases, attention sinks and router score biases
  * are left out: they are < 0.01% of any supported model.
  */
-import type { ModelSpec, ParameterCounts } from '../types.js';
+import type { LinearAttentionSpec, ModelSpec, ParameterCounts } from '../types.js';
 
 /** Whether decoder layer `layer` (0-based) uses MoE; leading dense layers first, then every n-th. */
 export function isMoeLayer(spec: ModelSpec, layer: number): boolean {
@@ -23,7 +23,8 @@ export function attentionParams(spec: ModelSpec): number {
   const h = spec.hiddenSize;
   const a = spec.attention;
   if (a.kind === 'gqa') {
-    const q = h * a.numHeads * a.headDim;
+    // A gated q_proj emits the query and its output gate.
+    const q = h * a.numHeads * a.headDim * (a.outputGate === true ? 2 : 1);
     const kv = 2 * h * a.numKvHeads * a.headDim;
     const o = a.numHeads * a.headDim * h;
     return q + kv + o + (a.qkNorm ? 2 * a.headDim : 0);
@@ -36,6 +37,25 @@ export function attentionParams(spec: ModelSpec): number {
   const kvB = a.kvLoraRank * a.numHeads * (a.qkNopeHeadDim + a.vHeadDim);
   const o = a.numHeads * a.vHeadDim * h;
   return q + kvA + kvB + o;
+}
+
+/** Layers that use `spec.attention`: all of them, less a hybrid's linear-attention layers. */
+export function fullAttentionLayers(spec: ModelSpec): number {
+  return spec.numLayers - (spec.linearAttention?.numLayers ?? 0);
+}
+
+/**
+ * One Gated DeltaNet layer: in_proj_qkv (q, k, v), in_proj_z (output gate), in_proj_b
+ * and in_proj_a (one beta and one decay per value head), the depthwise conv over q, k, v,
+ * A_log and dt_bias per value head, the gated RMSNorm (one head's width), out_proj.
+ */
+export function linearAttentionParams(spec: ModelSpec, la: LinearAttentionSpec): number {
+  const h = spec.hiddenSize;
+  const keyDim = la.numKeyHeads * la.keyHeadDim;
+  const valueDim = la.numValueHeads * la.valueHeadDim;
+  const convDim = 2 * keyDim + valueDim;
+  const inProj = h * (convDim + valueDim + 2 * la.numValueHeads);
+  return inProj + convDim * la.convKernel + 2 * la.numValueHeads + la.valueHeadDim + valueDim * h;
 }
 
 function mlpParams(spec: ModelSpec, intermediate: number): number {
@@ -71,7 +91,8 @@ export function countParameters(spec: ModelSpec): ParameterCounts {
   const denseLayers = spec.numLayers - moeLayers;
 
   const embedding = embeddingParams(spec);
-  const base = spec.numLayers * (attn + norms) + h; // + final norm
+  const linear = spec.linearAttention ? spec.linearAttention.numLayers * linearAttentionParams(spec, spec.linearAttention) : 0;
+  const base = fullAttentionLayers(spec) * attn + linear + spec.numLayers * norms + h; // + final norm
   const total = embedding + base + denseLayers * dense + moeLayers * moe.total;
   // A token reads one row of the input table, not the table: only the LM head counts as
   // active (OpenAI's gpt-oss convention, and what a decode step streams). A tied table is the head.

@@ -3,7 +3,7 @@
  * passes its parsed value plus a name for it (`origin`) that every error names.
  */
 import { OptixUserError } from '../../errors.js';
-import type { AttentionSpec, Dtype, ModelSpec, MoeSpec, VisionSpec } from '../types.js';
+import type { AttentionSpec, Dtype, LinearAttentionSpec, ModelSpec, MoeSpec, VisionSpec } from '../types.js';
 
 type Json = Record<string, unknown>;
 
@@ -22,6 +22,8 @@ const DENSE_GQA = new Set([
   'Qwen3ForCausalLM',
   'MiMoForCausalLM',
   'qwen3_vl_text',
+  'Qwen3_5ForCausalLM',
+  'qwen3_5_text',
 ]);
 const MOE_GQA = new Set([
   'Qwen2MoeForCausalLM',
@@ -30,6 +32,9 @@ const MOE_GQA = new Set([
   'GptOssForCausalLM',
   'MiniMaxM2ForCausalLM',
   'qwen3_vl_moe_text',
+  'Qwen3NextForCausalLM',
+  'Qwen3_5MoeForCausalLM',
+  'qwen3_5_moe_text',
 ]);
 const MLA_MOE = new Set([
   'DeepseekV2ForCausalLM',
@@ -39,15 +44,22 @@ const MLA_MOE = new Set([
   'DeepseekV32ForCausalLM',
   'GlmMoeDsaForCausalLM',
 ]);
+/**
+ * Hybrid classes whose `linear_attention` layers are Gated DeltaNet and whose
+ * `full_attention` layers are gated GQA (Qwen3-Next, Qwen3.5, Qwen3.6).
+ */
+const GATED_DELTA_NET = new Set(['Qwen3NextForCausalLM', 'Qwen3_5ForCausalLM', 'qwen3_5_text', 'Qwen3_5MoeForCausalLM', 'qwen3_5_moe_text']);
 /** Families whose attention always has per-head RMSNorm on q and k. */
-const QK_NORM_MODEL_TYPES = new Set(['qwen3', 'qwen3_moe', 'qwen3_vl_text', 'qwen3_vl_moe_text']);
+const QK_NORM_MODEL_TYPES = new Set(['qwen3', 'qwen3_moe', 'qwen3_vl_text', 'qwen3_vl_moe_text', 'qwen3_next', 'qwen3_5_text', 'qwen3_5_moe_text']);
 const ATTENTION_LAYER_TYPES = new Set(['full_attention', 'sliding_attention', 'deepseek_sparse_attention']);
+const LINEAR_LAYER_TYPE = 'linear_attention';
 
 export const SUPPORTED_ARCHITECTURES: readonly string[] = [...DENSE_GQA, ...MOE_GQA, ...MLA_MOE];
 
 const SUPPORTED_HINT =
   'supported: dense GQA (Llama 3.x, Mistral, Qwen2/2.5, Qwen3, Qwen3-VL, MiMo), MoE (Qwen2/3-MoE, Mixtral, ' +
-  'gpt-oss, MiniMax-M2), MLA+MoE (DeepSeek-V2/V3/R1/V3.2, Kimi-K2/K2.5, GLM-5); run `optix models list` for built-ins';
+  'gpt-oss, MiniMax-M2), MLA+MoE (DeepSeek-V2/V3/R1/V3.2, Kimi-K2/K2.5, GLM-5), Gated DeltaNet hybrids ' +
+  '(Qwen3-Next, Qwen3.5, Qwen3.6); run `optix models list` for built-ins';
 
 function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -112,10 +124,11 @@ class Fields {
 }
 
 /** Why a config is outside what the spec can express, or undefined when nothing stands out. */
-function unsupportedFeature(t: Fields): { field: string; why: string } | undefined {
+function unsupportedFeature(t: Fields, gatedDeltaNet: boolean): { field: string; why: string } | undefined {
   const layerTypes = t.obj.layer_types;
   if (Array.isArray(layerTypes)) {
-    const odd = layerTypes.find((x) => typeof x !== 'string' || !ATTENTION_LAYER_TYPES.has(x));
+    const known = (x: unknown): boolean => typeof x === 'string' && (ATTENTION_LAYER_TYPES.has(x) || (gatedDeltaNet && x === LINEAR_LAYER_TYPE));
+    const odd = layerTypes.find((x) => !known(x));
     if (odd !== undefined) {
       return { field: 'layer_types', why: `layer type ${JSON.stringify(odd)} (hybrid linear/recurrent attention) is not supported` };
     }
@@ -145,7 +158,7 @@ export function parseHfConfig(config: unknown, origin: string, options: ParseOpt
   if (textArch === undefined) {
     top.fail("missing field 'architectures'", `a Hugging Face config names its class there; ${SUPPORTED_HINT}`);
   }
-  const odd = unsupportedFeature(t);
+  const odd = unsupportedFeature(t, GATED_DELTA_NET.has(textArch));
   if (odd !== undefined) {
     t.fail(`unsupported architecture '${outerArch ?? textArch}': ${odd.why} (field '${wrapped ? 'text_config.' : ''}${odd.field}')`, SUPPORTED_HINT);
   }
@@ -161,6 +174,7 @@ export function parseHfConfig(config: unknown, origin: string, options: ParseOpt
   const numHeads = t.positive('num_attention_heads');
 
   const attention: AttentionSpec = isMla ? parseMla(t, numHeads) : parseGqa(t, textArch, hiddenSize, numHeads, numLayers);
+  const linearAttention = GATED_DELTA_NET.has(textArch) ? parseGatedDeltaNet(t, numLayers) : undefined;
   const moe = MOE_GQA.has(textArch) || isMla ? parseMoe(t, textArch, numLayers) : undefined;
   if (isMla && moe === undefined) {
     t.fail(`MLA model '${textArch}' without routed experts is not supported`, "set 'n_routed_experts'");
@@ -189,6 +203,7 @@ export function parseHfConfig(config: unknown, origin: string, options: ParseOpt
     nativeWeightDtype: nativeWeightDtype(t.obj.quantization_config ?? top.obj.quantization_config),
   };
   if (moe !== undefined) spec.moe = moe;
+  if (linearAttention !== undefined) spec.linearAttention = linearAttention;
   if (isObject(config.vision_config)) spec.vision = parseVision(new Fields(config.vision_config, origin, 'vision_config.'));
   return spec;
 }
@@ -230,7 +245,56 @@ function parseGqa(t: Fields, arch: string, hiddenSize: number, numHeads: number,
   }
   const spec: AttentionSpec = { kind: 'gqa', numHeads, numKvHeads, headDim, numSlidingLayers, qkNorm };
   if (numSlidingLayers > 0 && window !== undefined) spec.slidingWindow = window;
+  // Qwen3-Next's attention always gates its output (vLLM reads attn_output_gate with default true).
+  if (GATED_DELTA_NET.has(arch) && (t.bool('attn_output_gate') ?? true)) spec.outputGate = true;
   return spec;
+}
+
+/**
+ * Which layers are Gated DeltaNet: `layer_types` when present, else Qwen3-Next's
+ * `full_attention_interval` (every n-th layer, 1-based, is full attention).
+ */
+function parseGatedDeltaNet(t: Fields, numLayers: number): LinearAttentionSpec | undefined {
+  const hint = 'Gated DeltaNet configs (Qwen3-Next, Qwen3.5) set linear_num_key_heads, linear_num_value_heads, linear_key_head_dim, linear_value_head_dim, linear_conv_kernel_dim';
+  let numLinear: number;
+  const layerTypes = t.obj.layer_types;
+  if (Array.isArray(layerTypes)) {
+    // parseGqa has already checked the length and the type names.
+    numLinear = layerTypes.filter((x) => x === LINEAR_LAYER_TYPE).length;
+  } else {
+    const interval = t.positive('full_attention_interval', "or set 'layer_types' (one 'linear_attention' / 'full_attention' per layer)");
+    numLinear = numLayers - Math.floor(numLayers / interval);
+  }
+  if (numLinear === 0) return undefined;
+  const numKeyHeads = t.positive('linear_num_key_heads', hint);
+  const numValueHeads = t.positive('linear_num_value_heads', hint);
+  if (numValueHeads % numKeyHeads !== 0) {
+    t.fail(
+      `linear_num_value_heads (${numValueHeads}) must be a multiple of linear_num_key_heads (${numKeyHeads})`,
+      'each key head of the delta rule serves a whole number of value heads',
+    );
+  }
+  return {
+    kind: 'gated-delta-net',
+    numLayers: numLinear,
+    numKeyHeads,
+    numValueHeads,
+    keyHeadDim: t.positive('linear_key_head_dim', hint),
+    valueHeadDim: t.positive('linear_value_head_dim', hint),
+    convKernel: t.positive('linear_conv_kernel_dim', hint),
+    stateDtype: stateDtype(t),
+  };
+}
+
+const TORCH_DTYPES: Record<string, Dtype> = { float32: 'fp32', float: 'fp32', bfloat16: 'bf16', float16: 'fp16', half: 'fp16' };
+
+function stateDtype(t: Fields): Dtype {
+  const name = t.str('mamba_ssm_dtype');
+  // vLLM and SGLang keep the recurrent state in fp32 unless told otherwise.
+  if (name === undefined) return 'fp32';
+  const d = TORCH_DTYPES[name.replace(/^torch\./, '')];
+  if (d === undefined) t.fail(`field 'mamba_ssm_dtype' must be float32, bfloat16 or float16, got ${JSON.stringify(name)}`, 'the dtype of the recurrent state');
+  return d;
 }
 
 function parseMla(t: Fields, numHeads: number): AttentionSpec {

@@ -41,7 +41,9 @@ export function gqaAttentionOps(ctx: BuildContext, a: GqaAttentionSpec, layers: 
   const kvpr = kvHeadsPerRank(a, par.tp);
   const d = a.headDim;
   const ops: Op[] = [];
-  const qkvN = (hpr + 2 * kvpr) * d;
+  // A gated q_proj (Qwen3-Next, Qwen3.5) also emits one output gate per query element.
+  const qWidth = a.outputGate === true ? 2 * hpr : hpr;
+  const qkvN = (qWidth + 2 * kvpr) * d;
   ops.push(vector('attn_norm', layers, t * h, 5));
   ops.push(linear('qkv_proj', layers, t, qkvN, h, quant));
   ops.push(...quantOverhead('qkv_proj', layers, t * h, qkvN * h, quant));
@@ -69,6 +71,7 @@ export function gqaAttentionOps(ctx: BuildContext, a: GqaAttentionSpec, layers: 
         bytes: newTok * (2 * hpr * d * ACT_BYTES + 2 * kvpr * d * quant.kvBytes) + kvRead,
         dtype: quant.attentionDtype,
         seqLen: effectiveContext(p.priorContext + p.newTokens, window),
+        queryRows: newTok * hpr,
       });
     }
     if (shape.decode) {
@@ -86,6 +89,7 @@ export function gqaAttentionOps(ctx: BuildContext, a: GqaAttentionSpec, layers: 
       });
     }
   }
+  if (a.outputGate === true) ops.push(vector('attn_output_gate', layers, t * hpr * d, 5, true));
   ops.push(linear('o_proj', layers, t, h, hpr * d, quant));
   ops.push(...quantOverhead('o_proj', layers, t * hpr * d, h * hpr * d, quant));
   pushDefined(ops, collective('attn_tp_all_reduce', layers, 'all_reduce', par.tp, t * h * ACT_BYTES));
@@ -130,6 +134,7 @@ export function mlaAttentionOps(ctx: BuildContext, a: MlaAttentionSpec, layers: 
         newTok * latent * quant.kvBytes,
       dtype: quant.attentionDtype,
       seqLen: p.priorContext + p.newTokens,
+      queryRows: newTok * hpr,
     });
   }
   if (shape.decode) {

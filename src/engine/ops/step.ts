@@ -6,6 +6,7 @@ import type { ModelSpec, ParallelConfig } from '../types.js';
 import type { QuantPlan } from '../quant.js';
 import { gqaAttentionOps, mlaAttentionOps } from './attention.js';
 import { denseMlpOps, moeOps } from './ffn.js';
+import { gatedDeltaNetOps } from './gated-delta-net.js';
 import { ACT_BYTES, collective, linearBf16, pushDefined, vector } from './linear.js';
 import type { BuildContext, Op, StepShape } from './types.js';
 
@@ -23,16 +24,27 @@ export function layerSplit(spec: ModelSpec): { dense: number; moe: number } {
   return { dense: spec.numLayers - moe, moe };
 }
 
-function decoderLayers(ctx: BuildContext, dense: number, moe: number): Op[] {
+/** Layers of each token mixer: full (softmax) attention and a hybrid's linear attention. */
+export function attentionLayerSplit(spec: ModelSpec): { full: number; linear: number } {
+  const linear = spec.linearAttention?.numLayers ?? 0;
+  return { full: spec.numLayers - linear, linear };
+}
+
+/** `linear` of the `dense + moe` layers use linear attention; the rest use `spec.attention`. */
+function decoderLayers(ctx: BuildContext, dense: number, moe: number, linear = 0): Op[] {
   const { spec } = ctx;
   const ops: Op[] = [];
   const layers = dense + moe;
   if (layers <= 0) return ops;
-  ops.push(
-    ...(spec.attention.kind === 'mla'
-      ? mlaAttentionOps(ctx, spec.attention, layers)
-      : gqaAttentionOps(ctx, spec.attention, layers)),
-  );
+  const full = layers - linear;
+  if (full > 0) {
+    ops.push(
+      ...(spec.attention.kind === 'mla'
+        ? mlaAttentionOps(ctx, spec.attention, full)
+        : gqaAttentionOps(ctx, spec.attention, full)),
+    );
+  }
+  if (linear > 0 && spec.linearAttention) ops.push(...gatedDeltaNetOps(ctx, spec.linearAttention, linear));
   if (dense > 0) ops.push(...denseMlpOps(ctx, spec.intermediateSize, dense));
   if (moe > 0 && spec.moe) ops.push(...moeOps(ctx, spec.moe, moe));
   return ops;
@@ -57,7 +69,7 @@ export function buildStepOps(spec: ModelSpec, par: ParallelConfig, quant: QuantP
   pushDefined(ops, collective('embedding_tp_all_reduce', 1, 'all_reduce', par.tp, tokens * spec.hiddenSize * ACT_BYTES));
 
   const split = layerSplit(spec);
-  ops.push(...decoderLayers(ctx, split.dense, split.moe));
+  ops.push(...decoderLayers(ctx, split.dense, split.moe, attentionLayerSplit(spec).linear));
 
   const logitRows = (shape.prefill ? shape.prefill.sequences : 0) + (shape.decode ? shape.decode.sequences * shape.decode.tokensPerSeq : 0);
   ops.push(...lmHead(ctx, logitRows));

@@ -20,6 +20,8 @@ export interface Op {
   k?: number;
   /** Attention: the (effective) key length that sets flash-attention efficiency. */
   seqLen?: number;
+  /** Prefill attention: new tokens x query heads on this device, the rows the kernel tiles over. */
+  queryRows?: number;
   collective?: { kind: CollectiveKind; groupSize: number; messageBytes: number };
   /** Fused into a neighbouring kernel: no launch cost of its own. */
   fused?: boolean;
