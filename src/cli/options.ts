@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { OptixUserError } from '../errors.js';
 import { defaultQuantOptions, defaultServingOptions, GIB } from '../engine/defaults.js';
-import { ATTENTION_ACTIONS, LINEAR_ACTIONS, type AttentionAction, type LinearAction, type QuantOptions, type ServingOptions } from '../engine/types.js';
+import { ATTENTION_ACTIONS, LINEAR_ACTIONS, type AttentionAction, type LinearAction, type QuantOptions, type SchedulingModel, type ServingOptions } from '../engine/types.js';
 
 export function parseIntArg(flag: string): (v: string) => number {
   return (v: string) => {
@@ -47,6 +47,11 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--mtp-acceptance-rate <rates...>', 'acceptance rate of each draft token', parseNumberList('--mtp-acceptance-rate'))
     .option('--max-batched-tokens <n>', 'token budget of one prefill or mixed step', parseIntArg('--max-batched-tokens'), 8192)
     .option('--prefix-cache-hit-rate <r>', 'prefix cache hit rate in [0, 1)', parseNumberArg('--prefix-cache-hit-rate'), 0)
+    .addOption(
+      new Option('--scheduling <model>', "serving model: 'seed' (seed 002's formulas: a batch arrives at once) or 'steady-state' (closed-loop continuous batching, as benchmarks measure)")
+        .choices(['seed', 'steady-state'])
+        .default('seed'),
+    )
     .option('--reserved-memory-gb <gb>', 'device memory reserved for the system (GiB)', parseNumberArg('--reserved-memory-gb'), 10)
     .option('--image-height <px>', 'image height for VL models', parseIntArg('--image-height'))
     .option('--image-width <px>', 'image width for VL models', parseIntArg('--image-width'))
@@ -66,6 +71,7 @@ export interface EngineFlags {
   maxBatchedTokens: number;
   prefixCacheHitRate: number;
   reservedMemoryGb: number;
+  scheduling: SchedulingModel;
   imageHeight?: number;
   imageWidth?: number;
   deviceFile?: string[];
@@ -93,5 +99,6 @@ export function servingFromFlags(f: EngineFlags, visionTokens: number): ServingO
     numMtpTokens: f.numMtpTokens,
     mtpAcceptanceRates: f.mtpAcceptanceRate ?? base.mtpAcceptanceRates,
     visionTokens,
+    scheduling: f.scheduling,
   });
 }

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { runOptix } from './cli.js';
+
+const example = ['estimate', 'Qwen/Qwen3-32B', '--device', 'H100_SXM_80G', '--num-devices', '1', '--tp-size', '1', '--concurrency', '8', '--input-length', '1024', '--output-length', '128', '--quantize-linear-action', 'FP8'];
+
+describe('optix estimate', () => {
+  it('runs the issue-2 example and prints TTFT, TPOT, throughput, memory and shares', async () => {
+    const r = await runOptix(example);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Parallel: TP=1 \| PP=1 \| DP=1/);
+    expect(r.stdout).toMatch(/\| TTFT \(ms\) \| TPOT \(ms\) \| Throughput \(token\/s\) \|/);
+    expect(r.stdout).toMatch(/Memory per device \(GB\): weights [\d.]+ \+ KV [\d.]+ .* of 85\.90/);
+    expect(r.stdout).toMatch(/Mem [\d.]+% \| Comm [\d.]+% \| Cube [\d.]+% \| Vec [\d.]+%/);
+  });
+
+  it('--json gives the point, both steps and the warnings; --detail adds the per-op tables', async () => {
+    const r = await runOptix([...example, '--json', '--detail']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as {
+      point: { ttftMs: number; tpotMs: number; tokensPerS: number; concurrency: number; memory: { oom: boolean } };
+      prefillStep: { timeMs: number; ops: Array<{ name: string; bucket: string }> };
+      decodeStep: { timeMs: number; ops: Array<{ name: string }> };
+      warnings: string[];
+    };
+    expect(j.point.concurrency).toBe(8);
+    expect(j.point.memory.oom).toBe(false);
+    // Seed 002: throughput = 1000 x osl x concurrency / (ttft + tpot x osl).
+    expect(j.point.tokensPerS).toBeCloseTo((1000 * 128 * 8) / (j.point.ttftMs + j.point.tpotMs * 128), 6);
+    expect(j.prefillStep.ops.map((o) => o.name)).toContain('qkv_proj');
+    expect(j.decodeStep.ops.map((o) => o.name)).toContain('attention_decode');
+    const text = await runOptix([...example, '--detail']);
+    expect(text.stdout).toMatch(/Prefill step: [\d.]+ ms/);
+    expect(text.stdout).toMatch(/\| op +\| count \| bucket \| time \(ms\) \|/);
+  });
+
+  it('--scheduling steady-state models closed-loop serving (TTFT from single-request prefills)', async () => {
+    const seed = JSON.parse((await runOptix([...example, '--json'])).stdout) as { point: { ttftMs: number } };
+    const steady = JSON.parse((await runOptix([...example, '--json', '--scheduling', 'steady-state'])).stdout) as { point: { ttftMs: number; prefillStepMs: number } };
+    // Steady state: (3 + 8 / 12) single-request prefills.
+    expect(steady.point.ttftMs).toBeCloseTo(steady.point.prefillStepMs * (3 + 8 / 12), 6);
+    expect(steady.point.ttftMs).not.toBeCloseTo(seed.point.ttftMs, 0);
+  });
+
+  it('a disaggregated decode instance with MTP on DeepSeek-V3', async () => {
+    const r = await runOptix(['estimate', 'deepseek-ai/DeepSeek-V3', '--device', 'H200_SXM_141G', '--tp-size', '8', '--concurrency', '32', '--input-length', '1024', '--output-length', '1024', '--mode', 'decode', '--num-mtp-tokens', '2', '--quantize-linear-action', 'FP8', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { point: { mode: string; ttftMs: number; tpotMs: number } };
+    expect(j.point.mode).toBe('decode');
+    expect(j.point.tpotMs).toBeGreaterThan(0);
+  });
+
+  it('bad input: one line, exit 2, naming the fix', async () => {
+    const unknown = await runOptix(['estimate', 'Qwen/Qwen3-32B', '--device', 'NOPE', '--tp-size', '1', '--concurrency', '8', '--input-length', '1024', '--output-length', '128']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown device 'NOPE' \(valid names: A100_SXM_80G, .*H100_SXM_80G/);
+    const split = await runOptix(['estimate', 'Qwen/Qwen3-32B', '--device', 'H100_SXM_80G', '--num-devices', '6', '--tp-size', '4', '--concurrency', '8', '--input-length', '1024', '--output-length', '128']);
+    expect(split.exitCode).toBe(2);
+    expect(split.stderr.trim()).toBe('optix: error: --num-devices 6 is not a multiple of tp x pp (4 x 1)');
+    const mtp = await runOptix([...example, '--num-mtp-tokens', '1']);
+    expect(mtp.exitCode).toBe(2);
+    expect(mtp.stderr).toMatch(/has no MTP layers/);
+    const model = await runOptix(['estimate', 'nobody/none', '--device', 'H100_SXM_80G', '--tp-size', '1', '--concurrency', '1', '--input-length', '8', '--output-length', '8']);
+    expect(model.exitCode).toBe(2);
+    expect(model.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+});
