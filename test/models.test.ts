@@ -243,6 +243,10 @@ describe('parseHfConfig', () => {
     expect(getCatalogModel('Qwen/Qwen3-235B-A22B-FP8').nativeWeightDtype).toBe('fp8');
   });
 
+  it('mixed-precision checkpoints take their narrowest weight group (fp8 attention, fp4 experts -> fp4)', () => {
+    expect(getCatalogModel('nvidia/Qwen3.6-35B-A3B-NVFP4').nativeWeightDtype).toBe('fp4');
+  });
+
   it('Qwen3-MoE mlp_only_layers as leading dense layers; sparse step as frequency', () => {
     const base = {
       architectures: ['Qwen3MoeForCausalLM'],

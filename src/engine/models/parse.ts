@@ -407,16 +407,18 @@ export function nativeWeightDtype(q: unknown): Dtype {
   if (method === 'fp8' || fmt.includes('e4m3') || fmt.includes('e5m2')) return 'fp8';
   if (method === 'mxfp4' || algo.includes('FP4')) return 'fp4';
   if (algo.includes('FP8')) return 'fp8';
-  // compressed-tensors / modelopt mixed precision: the first group's weights describe the bulk.
+  // compressed-tensors / modelopt mixed precision: sensitive layers keep wider groups
+  // (e.g. fp8 attention projections), the bulk (experts) takes the narrowest format.
   const groups = q.config_groups;
   if (isObject(groups)) {
+    let narrowest: { bits: number; float: boolean } | undefined;
     for (const g of Object.values(groups)) {
       if (!isObject(g) || !isObject(g.weights)) continue;
       const bits = g.weights.num_bits;
-      const type = g.weights.type;
-      if (bits === 4) return type === 'float' ? 'fp4' : 'int4';
-      if (bits === 8) return type === 'float' ? 'fp8' : 'int8';
+      if ((bits === 4 || bits === 8) && (!narrowest || bits < narrowest.bits)) narrowest = { bits, float: g.weights.type === 'float' };
     }
+    if (narrowest?.bits === 4) return narrowest.float ? 'fp4' : 'int4';
+    if (narrowest?.bits === 8) return narrowest.float ? 'fp8' : 'int8';
   }
   if (q.bits === 4) return 'int4';
   if (q.bits === 8) return 'int8';
