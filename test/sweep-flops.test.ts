@@ -143,3 +143,19 @@ describe('MFU and MBU arithmetic', () => {
     expect(huge.memory.oom).toBe(true);
   });
 });
+
+describe('model FLOPs of a hybrid linear-attention model (Qwen3.5)', () => {
+  it('softmax attention only on the full-attention layers, the recurrent delta rule on the others', async () => {
+    const { getCatalogModel } = await import('../src/engine/models/index.js');
+    const spec = getCatalogModel('Qwen/Qwen3.5-397B-A17B');
+    const la = spec.linearAttention!;
+    const a = spec.attention;
+    if (a.kind !== 'gqa') throw new Error('expected GQA full attention');
+    const full = spec.numLayers - la.numLayers;
+    // One decode token at context 1000: 2 x heads x (qk + v dims) per key on each full layer,
+    // plus 7 x dk x dv per value head on each linear layer (recurrent state update).
+    const expected = 2 * a.numHeads * 2 * a.headDim * 1000 * full + la.numLayers * la.numValueHeads * 7 * la.keyHeadDim * la.valueHeadDim;
+    const f = modelFlops(spec, { decode: { sequences: 1, context: 1000, tokensPerSeq: 1 } });
+    expect(f.attention).toBeCloseTo(expected, 0);
+  });
+});

@@ -16,7 +16,8 @@
  * the expected number hit by the step's tokens) + KV cache read + KV written.
  * Activations and replicated weight reads (attention DP) are not counted.
  */
-import { countParameters, attentionParams } from '../engine/models/params.js';
+import { countParameters, attentionParams, fullAttentionLayers, linearAttentionParams } from '../engine/models/params.js';
+import { chunkedDeltaRuleFlopsPerToken, gdnStateBytesPerLayer, recurrentDeltaRuleFlopsPerToken } from '../engine/ops/gated-delta-net.js';
 import type { StepShape } from '../engine/ops/types.js';
 import { layerSplit } from '../engine/ops/step.js';
 import type { QuantPlan } from '../engine/quant.js';
@@ -55,12 +56,29 @@ function tokensOf(shape: StepShape): { tokens: number; logitRows: number } {
   return { tokens, logitRows };
 }
 
-/** [full-attention layers, sliding-window layers, window]. */
+/** [full-attention layers, sliding-window layers, window]; linear-attention layers of hybrid models are neither. */
 function attentionLayers(spec: ModelSpec): { full: number; sliding: number; window?: number } {
   const a = spec.attention;
-  if (a.kind === 'mla' || !a.slidingWindow || a.numSlidingLayers <= 0) return { full: spec.numLayers, sliding: 0 };
-  const sliding = Math.min(spec.numLayers, a.numSlidingLayers);
-  return { full: spec.numLayers - sliding, sliding, window: a.slidingWindow };
+  const softmax = fullAttentionLayers(spec);
+  if (a.kind === 'mla' || !a.slidingWindow || a.numSlidingLayers <= 0) return { full: softmax, sliding: 0 };
+  const sliding = Math.min(softmax, a.numSlidingLayers);
+  return { full: softmax - sliding, sliding, window: a.slidingWindow };
+}
+
+/** Gated DeltaNet FLOPs of a hybrid model's linear-attention layers (chunked in prefill, recurrent in decode). */
+function linearAttentionFlops(spec: ModelSpec, shape: StepShape): number {
+  const la = spec.linearAttention;
+  if (!la) return 0;
+  let perLayer = 0;
+  if (shape.prefill) {
+    const p = shape.prefill;
+    perLayer += p.sequences * p.newTokens * la.numValueHeads * chunkedDeltaRuleFlopsPerToken(la, p.newTokens);
+  }
+  if (shape.decode) {
+    const d = shape.decode;
+    perLayer += d.sequences * d.tokensPerSeq * la.numValueHeads * recurrentDeltaRuleFlopsPerToken(la);
+  }
+  return la.numLayers * perLayer;
 }
 
 /** (query, key) pairs of one layer, summed over the step's sequences. */
@@ -93,7 +111,8 @@ export function modelFlops(spec: ModelSpec, shape: StepShape): FlopCount {
   const lmHead = 2 * headParams * logitRows;
   const layers = attentionLayers(spec);
   const perPair = attentionFlopsPerPair(spec);
-  const attention = perPair * (layers.full * pairsPerLayer(shape) + layers.sliding * pairsPerLayer(shape, layers.window));
+  const attention =
+    perPair * (layers.full * pairsPerLayer(shape) + layers.sliding * pairsPerLayer(shape, layers.window)) + linearAttentionFlops(spec, shape);
   return { linear, lmHead, attention, total: linear + lmHead + attention };
 }
 
@@ -116,7 +135,8 @@ export function modelBytes(spec: ModelSpec, shape: StepShape, w: ByteWidths): By
   const { tokens } = tokensOf(shape);
   const split = layerSplit(spec);
   const mats = spec.gatedMlp ? 3 : 2;
-  let weights = spec.numLayers * attentionParams(spec) * w.linearWeightBytes;
+  const la = spec.linearAttention;
+  let weights = (fullAttentionLayers(spec) * attentionParams(spec) + (la ? la.numLayers * linearAttentionParams(spec, la) : 0)) * w.linearWeightBytes;
   weights += (spec.numLayers * 2 * h + h) * w.unquantizedWeightBytes; // RMSNorms
   weights += split.dense * mats * h * spec.intermediateSize * w.linearWeightBytes;
   if (spec.moe && split.moe > 0) {
@@ -140,7 +160,10 @@ export function modelBytes(spec: ModelSpec, shape: StepShape, w: ByteWidths): By
     if (shape.decode) keys += shape.decode.sequences * cap(shape.decode.context);
     return keys;
   };
-  const kvRead = perTokenLayer * (layers.full * cachedKeys() + layers.sliding * cachedKeys(layers.window));
-  const kvWrite = perTokenLayer * spec.numLayers * tokens;
+  // Linear-attention layers read and write a fixed state per sequence instead of a KV cache.
+  const sequences = (shape.prefill?.sequences ?? 0) + (shape.decode?.sequences ?? 0);
+  const state = la ? la.numLayers * gdnStateBytesPerLayer(la, 1) * sequences : 0;
+  const kvRead = perTokenLayer * (layers.full * cachedKeys() + layers.sliding * cachedKeys(layers.window)) + state;
+  const kvWrite = perTokenLayer * (layers.full + layers.sliding) * tokens + state;
   return { weights, kvRead, kvWrite, total: weights + kvRead + kvWrite };
 }
