@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { userError } from './user-error.js';
 import {
   INPUT_COLUMNS,
   OUTPUT_COLUMNS,
@@ -22,7 +23,6 @@ import {
 } from '../src/cases/index.js';
 import { optimize } from '../src/engine/index.js';
 import { GIB } from '../src/engine/defaults.js';
-import { OptixUserError } from '../src/errors.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'optix-cases-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -32,16 +32,6 @@ const FAST = 'TEST_DEVICE,1,Qwen/Qwen3-0.6B,128,32';
 
 function csv(...lines: string[]): ParsedCases {
   return parseCasesCsv(`${lines.join('\n')}\n`, 'cases.csv');
-}
-
-function userError(f: () => unknown): OptixUserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof OptixUserError) return e;
-    throw e;
-  }
-  throw new Error('expected an OptixUserError');
 }
 
 describe('parsing and defaults (seed 000 table)', () => {

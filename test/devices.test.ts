@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { userError } from './user-error.js';
 import {
   devicesDir,
   listDeviceNames,
@@ -15,7 +16,6 @@ import { effectiveFigures } from '../src/engine/devices/figures.js';
 import { formatGrid, gridCapacity, tierForGroup } from '../src/engine/devices/grid.js';
 import { parseQuantity } from '../src/engine/devices/units.js';
 import type { DeviceProfile } from '../src/engine/types.js';
-import { OptixUserError } from '../src/errors.js';
 
 const GIB = 1024 ** 3;
 const TIB = 1024 ** 4;
@@ -59,16 +59,6 @@ function lineOf(text: string, needle: string): number {
   const i = text.split('\n').findIndex((l) => l.includes(needle));
   if (i < 0) throw new Error(`fixture: '${needle}' not found`);
   return i + 1;
-}
-
-function userError(fn: () => unknown): OptixUserError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof OptixUserError) return e;
-    throw e;
-  }
-  throw new Error('expected an OptixUserError');
 }
 
 describe('built-in profiles', () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { userError } from './user-error.js';
 import { loadDevice } from '../src/catalog/devices.js';
 import { defaultQuantOptions, defaultServingOptions, makeParallel } from '../src/engine/defaults.js';
 import { estimate } from '../src/engine/index.js';
@@ -10,7 +11,6 @@ import { buildStepOps } from '../src/engine/ops/step.js';
 import type { Op } from '../src/engine/ops/types.js';
 import { priceStep } from '../src/engine/perf.js';
 import { planQuant } from '../src/engine/quant.js';
-import { OptixUserError } from '../src/errors.js';
 import { idealDevice } from './engine-fixtures.js';
 
 /**
@@ -53,16 +53,6 @@ function op(ops: Op[], name: string): Op {
   const found = ops.filter((o) => o.name === name);
   expect(found, name).toHaveLength(1);
   return found[0] as Op;
-}
-
-function userError(fn: () => unknown): OptixUserError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OptixUserError);
-    return e as OptixUserError;
-  }
-  throw new Error('expected an OptixUserError');
 }
 
 describe('parsing hybrid Gated DeltaNet configs', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { cli, root } from './cli.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OptixUserError } from '../src/errors.js';
+import { userError } from './user-error.js';
 import { parseMeasuredCsv } from '../src/sweep/measured.js';
 
 const fixture = path.join(root, 'test/fixtures/sweep/measured.csv');
@@ -13,16 +13,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function optix(...args: string[]) {
   return execa('node', [cli, ...args], { cwd: root, reject: false });
-}
-
-function userError(f: () => unknown): OptixUserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof OptixUserError) return e;
-    throw e;
-  }
-  throw new Error('expected an OptixUserError');
 }
 
 describe('measured latency CSV', () => {

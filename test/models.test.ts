@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { userError } from './user-error.js';
 import { resolveModel } from '../src/catalog/models.js';
 import { OptixUserError } from '../src/errors.js';
 import {
@@ -28,16 +29,6 @@ function within(actual: number, published: number, tolerance = 0.02): void {
 }
 
 /** Calls fn and returns the OptixUserError it throws (fails the test otherwise). */
-function userError(fn: () => unknown): OptixUserError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OptixUserError);
-    return e as OptixUserError;
-  }
-  throw new Error('expected an OptixUserError');
-}
-
 // `active` counts what one token reads: all layers' attention, topK of the routed experts,
 // shared experts, router, norms and the LM head, but not the input embedding table (a token
 // reads one row of it). Vendors differ on this; each case below says which convention its

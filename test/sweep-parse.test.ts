@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { OptixUserError } from '../src/errors.js';
+import { userError } from './user-error.js';
 import { parseHfConfig } from '../src/engine/models/index.js';
 import { deployDevices, deployToParallel, parseDeploy, sglangFlags } from '../src/sweep/deploy.js';
 import { parseGrid } from '../src/sweep/grid.js';
-
-function userError(f: () => unknown): OptixUserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof OptixUserError) return e;
-    throw e;
-  }
-  throw new Error('expected an OptixUserError');
-}
 
 describe('grid file (seed 004 {bsz};{seq})', () => {
   it('parses the seed example into every combination, batch-major', () => {
