@@ -13,6 +13,7 @@ import {
   rowJson,
   runCases,
   validateCases,
+  templateCsv,
   writeTemplate,
   TEMPLATE_ROWS,
   type CaseOutcome,
@@ -31,6 +32,7 @@ interface CasesFlags {
   inputCsv?: string;
   outputCsv?: string;
   resume: boolean;
+  testConversion: boolean;
   json: boolean;
 }
 
@@ -43,6 +45,7 @@ export function register(program: Command): void {
     .option('--write-template <path>', 'write a template CSV with three example cases to PATH and exit')
     .option('--validate-csv <path>', 'check every row of the CSV and print a summary per case, without running')
     .option('--resume', 'skip cases already in --output-csv (by Case_Name) and append the rest', false)
+    .option('--test-conversion', 'check that every template row maps to the same optimizer request as its `optix optimize` command, and exit', false)
     .option('--json', 'print machine-readable JSON', false)
     .addHelpText(
       'after',
@@ -80,6 +83,10 @@ function exactlyOneAction(f: CasesFlags): 'template' | 'validate' | 'run' {
 }
 
 async function run(f: CasesFlags): Promise<void> {
+  if (f.testConversion) {
+    await runTestConversion(f.json);
+    return;
+  }
   const action = exactlyOneAction(f);
   if (action === 'template') {
     writeTemplate(f.writeTemplate!);
@@ -247,4 +254,21 @@ async function runAll(parsed: ParsedCases, f: CasesFlags): Promise<void> {
 function report(o: CaseOutcome, reporter: Reporter): void {
   for (const e of o.errors) reporter.log(`optix cases: case '${o.caseName}' failed: ${e}`);
   for (const w of o.warnings) reporter.log(`optix cases: case '${o.caseName}': warning: ${w}`);
+}
+
+/** Seed 000's --test-conversion on the template rows. Exit 1 when any mapping differs. */
+async function runTestConversion(json: boolean): Promise<void> {
+  const { testConversion } = await import('../../cases/conversion.js');
+  const specs = parseCasesCsv(templateCsv(), 'template').rows.map((r) => r.spec!);
+  const checks = await testConversion(specs);
+  const failed = checks.filter((c) => c.differences.length > 0);
+  if (json) printJson({ cases: checks, ok: failed.length === 0 });
+  else {
+    for (const c of checks) {
+      process.stdout.write(`${c.differences.length === 0 ? 'ok  ' : 'FAIL'} ${c.caseName}: ${c.command}\n`);
+      for (const d of c.differences) process.stdout.write(`       ${d}\n`);
+    }
+    process.stdout.write(`${checks.length - failed.length} passed, ${failed.length} failed\n`);
+  }
+  if (failed.length > 0) process.exitCode = 1;
 }
