@@ -153,6 +153,12 @@ function figureRows(p: DeviceProfile): FigureRow[] {
   add('efficiency.memoryByBytes', e.memoryByBytes, `bytes -> eff: ${curveText(e.memoryByBytes, true)}`);
   add('efficiency.vector', e.vector, num(e.vector));
   add('efficiency.commByBytes', e.commByBytes, `bytes -> x: ${curveText(e.commByBytes, true)}`);
+  // Optional calibration curves (written by `optix calibrate`).
+  for (const [k, c] of Object.entries(e.gemmByNKByDtype ?? {})) if (c) add(`efficiency.gemmByNKByDtype.${k}`, c, `min(N,K) -> x: ${curveText(c)}`);
+  for (const [k, c] of Object.entries(e.attentionPrefillBySeqByDtype ?? {})) if (c) add(`efficiency.attentionPrefillBySeqByDtype.${k}`, c, `seq -> eff: ${curveText(c)}`);
+  if (e.attentionPrefillByWork) add('efficiency.attentionPrefillByWork', e.attentionPrefillByWork, `rows x heads -> x: ${curveText(e.attentionPrefillByWork)}`);
+  if (e.attentionPrefillByBytes) add('efficiency.attentionPrefillByBytes', e.attentionPrefillByBytes, `bytes -> eff: ${curveText(e.attentionPrefillByBytes, true)}`);
+  for (const [k, c] of Object.entries(e.attentionDecodeByBytesByDtype ?? {})) if (c) add(`efficiency.attentionDecodeByBytesByDtype.${k}`, c, `bytes -> eff: ${curveText(c, true)}`);
   return rows;
 }
 
