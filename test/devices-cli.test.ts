@@ -80,6 +80,17 @@ describe('optix devices show', () => {
     expect((JSON.parse(r.stdout) as { profile: { name: string } }).profile.name).toBe('MY_NPU');
   });
 
+  it('--device-file with optional calibration curves lists them', async () => {
+    const text = readFileSync(path.join(root, 'data/devices/TEST_DEVICE.yaml'), 'utf8')
+      .replace('name: TEST_DEVICE', 'name: MY_CAL')
+      .replace('  gemmByNK: [[1, 1.0]]\n', '  gemmByNK: [[1, 1.0]]\n  gemmByNKByDtype:\n    fp8: [[256, 0.5], [4096, 1.0]]\n');
+    const file = path.join(tmp, 'cal.yaml');
+    writeFileSync(file, text);
+    const r = await optix('devices', 'show', '--device-file', file);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/efficiency\.gemmByNKByDtype\.fp8 .*min\(N,K\) -> x: 256:0\.5 4096:1/);
+  });
+
   it('a bad --device-file is one line with file:line:column, exit 2', async () => {
     const text = readFileSync(path.join(root, 'data/devices/TEST_DEVICE.yaml'), 'utf8').replace('hbmBandwidthBytesPerS: 1.6 TiB/s', 'hbmBandwidthBytesPerS: fast');
     const file = path.join(tmp, 'bad.yaml');
