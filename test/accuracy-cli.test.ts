@@ -117,11 +117,8 @@ const E2E = {
 
 describe.runIf(existsSync(silicon))('optix accuracy on silicon_calibration.csv (issue 4 targets, regression guards)', () => {
   let s: Summary;
-  let elapsedMs = 0;
   beforeAll(async () => {
-    const t = Date.now();
     const r = await optix('accuracy', '--measured', silicon, '--json');
-    elapsedMs = Date.now() - t;
     expect(r.exitCode, r.stderr).toBe(0);
     s = JSON.parse(r.stdout) as Summary;
     console.log(
@@ -131,9 +128,8 @@ describe.runIf(existsSync(silicon))('optix accuracy on silicon_calibration.csv (
     );
   }, 60_000);
 
-  it('reads every row and stays fast', () => {
+  it('reads every row', () => {
     expect(s.rows).toBe(3384);
-    expect(elapsedMs).toBeLessThan(10_000);
   });
   it('predicts at least 80% of the rows (issue target)', () => {
     expect(s.predicted / s.rows).toBeGreaterThanOrEqual(E2E.predictedShare.guard);
