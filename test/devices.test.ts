@@ -4,12 +4,14 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { userError } from './user-error.js';
 import {
+  DEVICE_BUNDLE,
   devicesDir,
   listDeviceNames,
   loadDevice,
   loadDeviceFile,
   parseDeviceProfile,
   resolveDevices,
+  type DeviceBundle,
 } from '../src/catalog/devices.js';
 import { interpolateCurve } from '../src/engine/devices/curves.js';
 import { effectiveFigures } from '../src/engine/devices/figures.js';
@@ -60,6 +62,19 @@ function lineOf(text: string, needle: string): number {
   if (i < 0) throw new Error(`fixture: '${needle}' not found`);
   return i + 1;
 }
+
+describe('the build\'s bundle of parsed built-ins (dist/devices.bundle.json)', () => {
+  it('holds exactly what parsing each YAML file gives', () => {
+    const file = path.join(devicesDir(), '..', '..', DEVICE_BUNDLE);
+    const bundle = JSON.parse(readFileSync(file, 'utf8')) as DeviceBundle;
+    expect(Object.keys(bundle.profiles).sort()).toEqual(listDeviceNames());
+    for (const name of listDeviceNames()) {
+      const yamlFile = path.join(devicesDir(), `${name}.yaml`);
+      expect(bundle.profiles[name]).toEqual(parseDeviceProfile(readFileSync(yamlFile, 'utf8'), yamlFile, { expectedName: name }));
+      expect(loadDevice(name)).toEqual(bundle.profiles[name]);
+    }
+  });
+});
 
 describe('built-in profiles', () => {
   it('lists exactly the built-in profiles, sorted', () => {

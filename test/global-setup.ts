@@ -24,9 +24,19 @@ export function staleOutputs(): string[] {
   });
 }
 
+/** The device bundle (npm run build) is stale when a profile YAML is newer than it. */
+function bundleStale(): boolean {
+  const bundle = path.join(root, 'dist/devices.bundle.json');
+  if (!existsSync(bundle)) return true;
+  const built = statSync(bundle).mtimeMs;
+  return readdirSync(path.join(root, 'data/devices')).some((f) => statSync(path.join(root, 'data/devices', f)).mtimeMs > built);
+}
+
 export default async function setup(): Promise<void> {
-  if (staleOutputs().length === 0) return;
-  const r = await execa('npx', ['tsc', '-p', '.'], { cwd: root, reject: false });
-  const left = staleOutputs();
-  if (left.length > 0) throw new Error(`dist/ is stale after \`npx tsc -p .\` (${left.slice(0, 3).join(', ')}):\n${r.stdout}`);
+  if (staleOutputs().length > 0) {
+    const r = await execa('npx', ['tsc', '-p', '.'], { cwd: root, reject: false });
+    const left = staleOutputs();
+    if (left.length > 0) throw new Error(`dist/ is stale after \`npx tsc -p .\` (${left.slice(0, 3).join(', ')}):\n${r.stdout}`);
+  }
+  if (bundleStale()) await execa('node', ['dist/scripts/bundle-devices.js'], { cwd: root });
 }

@@ -4,11 +4,11 @@
  * and a few semantic rules, and returns an SI DeviceProfile. Every problem is
  * an OptixUserError at the file:line:column of the YAML node at fault.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { OptixUserError } from '../errors.js';
 import type { CommTier, DeviceProfile, Dtype, EfficiencyCurve } from '../engine/types.js';
@@ -74,8 +74,11 @@ export function loadDevice(name: string): DeviceProfile {
     file = path.join(devicesDir(), `${match}.yaml`);
   }
   // Built-ins skip the JSON Schema pass (about 60 ms of ajv start-up per
-  // process): test/devices.test.ts checks every one of them against it.
-  const profile = readProfile(file, { expectedName: path.basename(file, '.yaml'), schema: false });
+  // process): test/devices.test.ts checks every one of them against it. The
+  // build's bundle of parsed built-ins also skips the YAML parser (~50 ms of
+  // import), unless the file changed after the bundle was written.
+  const profile =
+    bundledProfile(file) ?? readProfile(file, { expectedName: path.basename(file, '.yaml'), schema: false });
   cache.set(name, profile);
   return structuredClone(profile);
 }
@@ -187,6 +190,7 @@ export interface ParseOptions {
 /** YAML text -> checked DeviceProfile; `file` is only used in messages. */
 export function parseDeviceProfile(text: string, file: string, options: ParseOptions = {}): DeviceProfile {
   const { expectedName, schema = true } = options;
+  const { LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   const syntax = doc.errors[0];
@@ -323,6 +327,36 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
 
 let compiled: ValidateFunction | undefined;
 
+/** Written by `npm run build` (scripts/bundle-devices.ts): the built-in profiles, parsed. */
+export const DEVICE_BUNDLE = 'dist/devices.bundle.json';
+
+export interface DeviceBundle {
+  /** Profile name -> the mtime (ms) of its YAML file when the bundle was written. */
+  sourceMtimeMs: Record<string, number>;
+  profiles: Record<string, DeviceProfile>;
+}
+
+let bundle: DeviceBundle | null | undefined;
+
+function bundledProfile(file: string): DeviceProfile | undefined {
+  if (bundle === undefined) {
+    try {
+      bundle = JSON.parse(readFileSync(path.join(packageRoot(), DEVICE_BUNDLE), 'utf8')) as DeviceBundle;
+    } catch {
+      bundle = null;
+    }
+  }
+  const name = path.basename(file, '.yaml');
+  const recorded = bundle?.sourceMtimeMs[name];
+  if (!bundle || recorded === undefined || statSync(file).mtimeMs > recorded) return undefined;
+  return bundle.profiles[name];
+}
+
+/** The YAML library, loaded on first use (see bundledProfile). */
+function yamlLib(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
+}
+
 /**
  * Compiled once, on first use; ajv is required lazily so that commands that
  * import this module without loading a profile do not pay for it.
@@ -432,6 +466,7 @@ function dotted(where: Segment[]): string {
  * the deepest ancestor that exists when the node itself is missing.
  */
 function positionOf(doc: Document, lc: LineCounter, where: Segment[], key = false): { line?: number; column?: number } {
+  const { isMap, isPair, isScalar, isSeq } = yamlLib();
   let node: unknown = doc.contents;
   let offset: number | undefined = rangeStart(node);
   for (let i = 0; i < where.length; i++) {
