@@ -49,6 +49,17 @@ describe('optix estimate', () => {
     expect(j.point.tpotMs).toBeGreaterThan(0);
   });
 
+  it('images add vision tokens to VL models (and say the encoder is not modeled); other models refuse them', async () => {
+    const args = ['--device', 'H100_SXM_80G', '--tp-size', '1', '--concurrency', '4', '--input-length', '256', '--output-length', '128', '--image-height', '448', '--image-width', '448'];
+    const vl = await runOptix(['estimate', 'Qwen/Qwen3-VL-8B-Instruct', ...args]);
+    expect(vl.exitCode, vl.stderr).toBe(0);
+    // 448 px / (16 px patches x 2 merged) = 14 per side -> 196 tokens.
+    expect(vl.stdout).toMatch(/warning: 196 image tokens added to every prompt/);
+    const text = await runOptix(['estimate', 'Qwen/Qwen3-8B', ...args]);
+    expect(text.exitCode).toBe(2);
+    expect(text.stderr).toMatch(/image inputs are not supported for Qwen\/Qwen3-8B/);
+  });
+
   it('bad input: one line, exit 2, naming the fix', async () => {
     const unknown = await runOptix(['estimate', 'Qwen/Qwen3-32B', '--device', 'NOPE', '--tp-size', '1', '--concurrency', '8', '--input-length', '1024', '--output-length', '128']);
     expect(unknown.exitCode).toBe(2);

@@ -21,6 +21,12 @@ export * from './api.js';
 export * from './types.js';
 export { defaultQuantOptions, defaultServingOptions, defaultWorkload, makeParallel, GIB } from './defaults.js';
 
+function visionWarnings(s: ServingOptions): string[] {
+  return s.visionTokens > 0
+    ? [`${s.visionTokens} image tokens added to every prompt; the vision encoder's own compute is not modeled`]
+    : [];
+}
+
 function checkWorkload(w: Workload): void {
   if (!Number.isInteger(w.inputLength) || w.inputLength <= 0) throw new OptixUserError(`input length must be a positive integer, got ${w.inputLength}`);
   if (!Number.isInteger(w.outputLength) || w.outputLength <= 0) throw new OptixUserError(`output length must be a positive integer, got ${w.outputLength}`);
@@ -110,7 +116,7 @@ export function estimate(req: EstimateRequest): EstimateResult {
     },
     true,
   );
-  const warnings = [...quant.warnings, ...layoutWarnings];
+  const warnings = [...quant.warnings, ...layoutWarnings, ...visionWarnings(req.serving)];
   if (point.oom) {
     warnings.push(
       `out of memory: ${batch} sequences per replica need ${(point.memory.totalBytes / 1e9).toFixed(1)} GB per device, ` +
@@ -177,7 +183,7 @@ export interface OptimizeOptions {
 
 export function optimizeDevice(req: OptimizeRequest, device: DeviceProfile, opts: OptimizeOptions = {}): DeviceOptimizeResult {
   const collectSweep = opts.collectSweep ?? false;
-  const out: DeviceOptimizeResult = { device: device.name, warnings: [...planQuant(req.quant, device).warnings] };
+  const out: DeviceOptimizeResult = { device: device.name, warnings: [...planQuant(req.quant, device).warnings, ...visionWarnings(req.serving)] };
   if (req.mode === 'pd-ratio') {
     if (!req.pdRatio) throw new OptixUserError('PD-ratio mode needs --prefill-devices-per-instance and --decode-devices-per-instance');
     const { prefillDevicesPerInstance: pDev, decodeDevicesPerInstance: dDev } = req.pdRatio;
