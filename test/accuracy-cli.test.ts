@@ -3,33 +3,17 @@
  * checked on ../shared/reference when it is there (tests run from the repo
  * root, so that is /work/shared/reference next to it); skipped with a message otherwise.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { cli, root } from './cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist/src/cli/main.js');
 const reference = path.resolve(root, '..', 'shared', 'reference');
 const silicon = path.join(reference, 'silicon_calibration.csv');
-const sources = ['src/cli/commands/accuracy.ts', 'src/cli/commands/index.ts', 'src/accuracy/predict.ts', 'src/accuracy/measured.ts', 'src/accuracy/kernels.ts', 'src/accuracy/summary.ts'];
-
-function stale(): boolean {
-  return sources.some((src) => {
-    const out = path.join(root, 'dist', src.replace(/\.ts$/, '.js'));
-    return !existsSync(out) || statSync(out).mtimeMs < statSync(path.join(root, src)).mtimeMs;
-  });
-}
-
 const tmp = mkdtempSync(path.join(tmpdir(), 'optix-accuracy-cli-'));
 
-beforeAll(async () => {
-  // Type errors in files other people are editing must not stop the emit we need.
-  if (stale()) await execa('npx', ['tsc', '-p', '.'], { cwd: root, reject: false });
-  expect(stale(), 'dist is older than the sources after `npx tsc -p .`').toBe(false);
-}, 120_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function optix(...args: string[]) {

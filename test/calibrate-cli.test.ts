@@ -3,27 +3,16 @@
  * first rows of each, so it runs in seconds): the written profile loads with
  * --device-file (schema-checked) and fits the slice better than the start.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { cli, root } from './cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeviceProfile } from '../src/catalog/devices.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist/src/cli/main.js');
 const kernels = path.resolve(root, '..', 'shared', 'reference', 'kernels', 'h100_sxm');
-const sources = ['src/cli/commands/calibrate.ts', 'src/cli/commands/index.ts', 'src/accuracy/calibrate.ts', 'src/accuracy/fit.ts', 'src/accuracy/profile-yaml.ts', 'src/accuracy/kernels.ts'];
 const TABLES = ['gemm_perf.csv', 'context_attention_perf.csv', 'generation_attention_perf.csv', 'nccl_perf.csv'];
-
-function stale(): boolean {
-  return sources.some((src) => {
-    const out = path.join(root, 'dist', src.replace(/\.ts$/, '.js'));
-    return !existsSync(out) || statSync(out).mtimeMs < statSync(path.join(root, src)).mtimeMs;
-  });
-}
-
 const tmp = mkdtempSync(path.join(tmpdir(), 'optix-calibrate-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -34,8 +23,6 @@ function optix(...args: string[]) {
 describe.runIf(existsSync(kernels))('optix calibrate --kernels (h100_sxm slice)', () => {
   const slice = path.join(tmp, 'h100_slice');
   beforeAll(async () => {
-    if (stale()) await execa('npx', ['tsc', '-p', '.'], { cwd: root, reject: false });
-    expect(stale(), 'dist is older than the sources after `npx tsc -p .`').toBe(false);
     mkdirSync(slice);
     for (const t of TABLES) {
       // Every 40th row keeps the tables' spread of shapes at a fraction of the size.

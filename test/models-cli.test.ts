@@ -1,40 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, root } from './cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist/src/cli/main.js');
 const generator = path.join(root, 'dist/scripts/gen-model-catalog.js');
 const sharedConfigs = path.resolve(root, '../shared/model_configs');
-const sources = [
-  'src/cli/commands/models.ts',
-  'src/cli/commands/index.ts',
-  'src/catalog/models.ts',
-  'src/engine/models/parse.ts',
-  'src/engine/models/params.ts',
-  'src/engine/models/index.ts',
-  'src/engine/models/json.ts',
-  'src/engine/models/catalog.ts',
-  'scripts/gen-model-catalog.ts',
-];
-
-function stale(): boolean {
-  return sources.some((src) => {
-    const out = path.join(root, 'dist', src.replace(/\.ts$/, '.js'));
-    return !existsSync(out) || statSync(out).mtimeMs < statSync(path.join(root, src)).mtimeMs;
-  });
-}
-
 const tmp = mkdtempSync(path.join(tmpdir(), 'optix-models-cli-'));
 
-beforeAll(async () => {
-  // Type errors in files other people are editing must not stop the emit we need.
-  if (stale()) await execa('npx', ['tsc', '-p', '.'], { cwd: root, reject: false });
-  expect(stale(), 'dist is older than the sources after `npx tsc -p .`').toBe(false);
-});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function optix(...args: string[]) {

@@ -7,10 +7,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Document, LineCounter } from 'yaml';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { OptixUserError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 import type { CommTier, DeviceProfile, Dtype, EfficiencyCurve } from '../engine/types.js';
 import { parseQuantity, unitsOf, type QuantityKind } from '../engine/devices/units.js';
 
@@ -20,24 +20,6 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 // ---------------------------------------------------------------------------
 // Where the data lives
 // ---------------------------------------------------------------------------
-
-let rootDir: string | undefined;
-
-/**
- * The package root: the nearest directory above this module holding
- * package.json. Walking up works from src/catalog (vitest) and from
- * dist/src/catalog (the built CLI) alike.
- */
-function packageRoot(): string {
-  if (rootDir !== undefined) return rootDir;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return (rootDir = dir);
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`optix: no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
 
 /** Directory of the built-in profiles. */
 export function devicesDir(): string {

@@ -5,21 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-let root: string | undefined;
-
-/** The optix package root (the nearest package.json above this module, from src/ or dist/src/). */
-export function packageRoot(): string {
-  if (root !== undefined) return root;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return (root = dir);
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`optix: no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
+import { packageRoot } from '../package-root.js';
 
 function localOrShipped(rel: string, cwd: string): string {
   const local = path.resolve(cwd, rel);

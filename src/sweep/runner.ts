@@ -17,7 +17,7 @@ import { buildStepOps } from '../engine/ops/step.js';
 import type { StepShape } from '../engine/ops/types.js';
 import { priceStep, type PricingOptions } from '../engine/perf.js';
 import { planQuant, type QuantPlan } from '../engine/quant.js';
-import type { Bucket, BucketShares, DeviceProfile, ModelSpec, ParallelConfig, QuantOptions, StepLatency } from '../engine/types.js';
+import type { Bucket, BucketShares, DeviceProfile, MemoryBreakdown, ModelSpec, ParallelConfig, QuantOptions, StepLatency } from '../engine/types.js';
 import { deployDevices, type Deploy } from './deploy.js';
 import type { GridPoint } from './grid.js';
 import { mbu, mfu, peakFor } from './metrics.js';
@@ -43,15 +43,8 @@ export interface PreparedSweep extends SweepSetup {
   peakFlopsPerS: number;
 }
 
-export interface PointMemory {
-  weightsBytes: number;
-  kvCacheBytes: number;
-  activationBytes: number;
-  reservedBytes: number;
-  totalBytes: number;
-  capacityBytes: number;
-  oom: boolean;
-}
+/** The engine's memory breakdown at one point, without the per-token and capacity figures. */
+export type PointMemory = Omit<MemoryBreakdown, 'kvBytesPerToken' | 'maxSequencesPerReplica'>;
 
 export interface PhasePoint {
   phase: Phase;
@@ -107,16 +100,8 @@ function pointMemory(p: PreparedSweep, phase: Phase, perReplica: number, seqLen:
   // A decode step appends one token to a context of seqLen.
   const context = phase === 'prefill' ? seqLen : seqLen + 1;
   const model = memoryModel(p.spec, p.par, p.plan, serving, p.device.memoryBytes, context);
-  const m = memoryAt(model, perReplica, kvBytesForContext(p.spec, p.par, p.plan, 1, false));
-  return {
-    weightsBytes: m.weightsBytes,
-    kvCacheBytes: m.kvCacheBytes,
-    activationBytes: m.activationBytes,
-    reservedBytes: m.reservedBytes,
-    totalBytes: m.totalBytes,
-    capacityBytes: m.capacityBytes,
-    oom: m.oom,
-  };
+  const { kvBytesPerToken: _perToken, maxSequencesPerReplica: _fit, ...memory } = memoryAt(model, perReplica, kvBytesForContext(p.spec, p.par, p.plan, 1, false));
+  return memory;
 }
 
 /** Engine latency of one step at one point; `keepOps` keeps the per-op table. */
