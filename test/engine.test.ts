@@ -92,6 +92,18 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
   it('causal pairs: 4 new tokens with no prior context attend to 1+2+3+4 keys', () => {
     expect(causalPairs(4, 0)).toBe(10);
     expect(causalPairs(4, 100)).toBe(4 * 102.5);
+    // Window 2: queries see 1, 2, 2, 2 keys.
+    expect(causalPairs(4, 0, 2)).toBe(7);
+  });
+
+  it('causal pairs under a window equal the per-query count min(prior + i, window)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 400 }), (n, prior, w) => {
+        let loop = 0;
+        for (let i = 1; i <= n; i++) loop += Math.min(prior + i, w);
+        return causalPairs(n, prior, w) === loop;
+      }),
+    );
   });
 
   it('expected experts hit by uniform top-k routing', () => {

@@ -4,7 +4,9 @@ import { parseHfConfig } from '../src/engine/models/index.js';
 import { defaultQuantOptions } from '../src/engine/defaults.js';
 import { parseDeploy, deployToParallel } from '../src/sweep/deploy.js';
 import { mbu, mfu } from '../src/sweep/metrics.js';
-import { causalPairsPerSequence, expectedExpertsHit, modelBytes, modelFlops } from '../src/sweep/model-cost.js';
+import { causalPairs } from '../src/engine/ops/attention.js';
+import { expectedExpertsHit } from '../src/engine/ops/ffn.js';
+import { modelBytes, modelFlops } from '../src/sweep/model-cost.js';
 import { evaluatePoint, prepareSweep, runSweep } from '../src/sweep/runner.js';
 
 /**
@@ -61,10 +63,10 @@ describe('model FLOPs (2 x active params x tokens + attention)', () => {
 
   it('counts prior context in prefill pairs and caps sliding windows', () => {
     // 2 new tokens after 5 cached: 2 * (5 + 3/2) = 13 = 6 + 7
-    expect(causalPairsPerSequence(2, 5)).toBe(13);
+    expect(causalPairs(2, 5)).toBe(13);
     // window 2 over 4 tokens: query i sees min(i, 2) keys: 1 + 2 + 2 + 2 = 7 (unwindowed 10)
-    expect(causalPairsPerSequence(4, 0)).toBe(10);
-    expect(causalPairsPerSequence(4, 0, 2)).toBe(7);
+    expect(causalPairs(4, 0)).toBe(10);
+    expect(causalPairs(4, 0, 2)).toBe(7);
   });
 });
 

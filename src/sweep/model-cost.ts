@@ -18,6 +18,8 @@
  */
 import { countParameters, attentionParams, fullAttentionLayers, linearAttentionParams } from '../engine/models/params.js';
 import { chunkedDeltaRuleFlopsPerToken, gdnStateBytesPerLayer, recurrentDeltaRuleFlopsPerToken } from '../engine/ops/gated-delta-net.js';
+import { causalPairs } from '../engine/ops/attention.js';
+import { expectedExpertsHit } from '../engine/ops/ffn.js';
 import type { StepShape } from '../engine/ops/types.js';
 import { layerSplit } from '../engine/ops/step.js';
 import type { QuantPlan } from '../engine/quant.js';
@@ -37,15 +39,6 @@ export interface ByteCount {
   kvRead: number;
   kvWrite: number;
   total: number;
-}
-
-/** Keys each new query attends to under a causal mask, summed over `newTokens` queries: n x (prior + (n + 1) / 2). */
-export function causalPairsPerSequence(newTokens: number, priorContext: number, window?: number): number {
-  if (window === undefined || window <= 0) return newTokens * (priorContext + (newTokens + 1) / 2);
-  // Query i (1-based) sees min(prior + i, window) keys.
-  let pairs = 0;
-  for (let i = 1; i <= newTokens; i++) pairs += Math.min(priorContext + i, window);
-  return pairs;
 }
 
 function tokensOf(shape: StepShape): { tokens: number; logitRows: number } {
@@ -86,7 +79,7 @@ function pairsPerLayer(shape: StepShape, window?: number): number {
   let pairs = 0;
   if (shape.prefill) {
     const p = shape.prefill;
-    pairs += p.sequences * causalPairsPerSequence(p.newTokens, p.priorContext, window);
+    pairs += p.sequences * causalPairs(p.newTokens, p.priorContext, window);
   }
   if (shape.decode) {
     const d = shape.decode;
@@ -114,12 +107,6 @@ export function modelFlops(spec: ModelSpec, shape: StepShape): FlopCount {
   const attention =
     perPair * (layers.full * pairsPerLayer(shape) + layers.sliding * pairsPerLayer(shape, layers.window)) + linearAttentionFlops(spec, shape);
   return { linear, lmHead, attention, total: linear + lmHead + attention };
-}
-
-/** Expected distinct experts of `experts` hit when `tokens` tokens each pick `topK` uniformly. */
-export function expectedExpertsHit(experts: number, topK: number, tokens: number): number {
-  if (tokens <= 0) return 0;
-  return experts * (1 - Math.pow(1 - topK / experts, tokens));
 }
 
 /** KV-cache elements of one token in one layer (GQA: K and V of every KV head; MLA: the latent and rope key). */

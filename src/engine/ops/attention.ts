@@ -20,14 +20,15 @@ export function kvHeadsPerRank(a: GqaAttentionSpec, tp: number): number {
 }
 
 /**
- * Sum over the sequences of a prefill chunk of (keys each new query attends to),
- * i.e. newTokens x (prior + (newTokens + 1) / 2) under a causal mask, capped by a window.
+ * Keys the new queries of one sequence attend to under a causal mask:
+ * query i (1-based) sees prior + i keys, at most `window` of them, so the sum is
+ * n x (prior + (n + 1) / 2) without a window; with one, the first k = clamp(window - prior, 0, n)
+ * queries see prior + i keys and the other n - k see `window`.
  */
 export function causalPairs(newTokens: number, priorContext: number, window?: number): number {
-  const full = newTokens * (priorContext + (newTokens + 1) / 2);
-  if (window === undefined || window <= 0) return full;
-  // Each query sees at most `window` keys.
-  return Math.min(full, newTokens * window);
+  if (window === undefined || window <= 0) return newTokens * (priorContext + (newTokens + 1) / 2);
+  const k = Math.max(0, Math.min(newTokens, window - priorContext));
+  return k * priorContext + (k * (k + 1)) / 2 + (newTokens - k) * window;
 }
 
 function effectiveContext(context: number, window?: number): number {
