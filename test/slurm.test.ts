@@ -185,7 +185,12 @@ function estimateProblem(): string | undefined {
 
   it('cancel() scancels a running job and its result says so', async () => {
     const handle = await runner.submit(makeCase('cancel_me', { command: { run: 'echo waiting; sleep 120' }, slurm: slurmBlock }));
-    await new Promise((res) => setTimeout(res, 500));
+    // Cancel only once the job runs and has written to its log (a fixed sleep raced the scheduler).
+    const log = join(root, 'out', `cancel_me.slurm-${handle.jobId}.log`);
+    for (let i = 0; i < 100 && !(existsSync(log) && readFileSync(log, 'utf8').includes('waiting')); i++) {
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(readFileSync(log, 'utf8')).toContain('waiting');
     await handle.cancel();
     const r = await handle.wait();
     expect(r.ok).toBe(false);
