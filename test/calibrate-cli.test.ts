@@ -9,7 +9,11 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { cli, root } from './cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDeviceProfile } from '../src/catalog/devices.js';
+import { loadDeviceFile, parseDeviceProfile } from '../src/catalog/devices.js';
+
+// The built-in H100 ships calibrated; these tests start from its specification base.
+const specBase = path.join(root, 'data', 'device-specs', 'H100_SXM_80G.yaml');
+import type { DeviceProfile } from '../src/engine/types.js';
 
 const kernels = path.resolve(root, '..', 'shared', 'reference', 'kernels', 'h100_sxm');
 const TABLES = ['gemm_perf.csv', 'context_attention_perf.csv', 'generation_attention_perf.csv', 'nccl_perf.csv'];
@@ -73,6 +77,19 @@ describe.runIf(existsSync(kernels))('optix calibrate --kernels (h100_sxm slice)'
     expect(fams.find((f) => f.family === 'gemm')!.medianApePct).toBe(res.after.find((f) => f.family === 'gemm')!.medianApePct);
   }, 120_000);
 
+  it('--curves with a group the tables have no rows for fits nothing and says so on stderr', async () => {
+    const out = path.join(tmp, 'H100_fp4.yaml');
+    const r = await optix('calibrate', '--kernels', slice, '--device', 'H100_SXM_80G', '--device-file', specBase, '--out', out, '--passes', '1', '--curves', 'gemm.fp4');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--curves gemm\.fp4: no rows/);
+    expect(r.stdout).not.toMatch(/no rows/);
+    const { calibration, ...written } = loadDeviceFile(out);
+    const { calibration: _, ...base } = loadDeviceFile(specBase);
+    expect(written).toEqual(base);
+    expect(calibration).toMatch(/\(groups: gemm\.fp4; others keep the base profile's figures\)$/);
+  }, 120_000);
+
   it('rejects a missing kernel directory with one line', async () => {
     const r = await optix('calibrate', '--kernels', path.join(tmp, 'nope'), '--device', 'H100_SXM_80G', '--out', path.join(tmp, 'x.yaml'));
     expect(r.exitCode).toBe(2);
@@ -82,5 +99,113 @@ describe.runIf(existsSync(kernels))('optix calibrate --kernels (h100_sxm slice)'
 if (!existsSync(kernels)) {
   describe('optix calibrate', () => {
     it.skip(`skipped: ${kernels} not found`, () => {});
+  });
+}
+
+/**
+ * `--curves` on the full h100_sxm tables (one pass each): only the chosen
+ * groups' fits are written, the rest (and the fallback curves other dtypes
+ * use) stay the base profile's.
+ */
+const fullTables = path.resolve(root, '..', 'shared', 'reference', 'kernels', 'h100_sxm');
+describe.runIf(existsSync(fullTables))('optix calibrate --curves (h100_sxm)', () => {
+  interface Run {
+    exitCode: number | undefined;
+    stderr: string;
+    json: { curves: string[]; before: Array<{ family: string; medianApePct: number }>; after: Array<{ family: string; medianApePct: number }> };
+    text: string;
+    profile: DeviceProfile;
+  }
+  const runs: Record<string, Run> = {};
+  const base = (): DeviceProfile => loadDeviceFile(specBase);
+  beforeAll(async () => {
+    const cases: Record<string, string[]> = { default: [], decode: ['--curves', 'attention-decode'], bf16: ['--curves', 'gemm.bf16'] };
+    await Promise.all(
+      Object.entries(cases).map(async ([name, extra]) => {
+        const out = path.join(tmp, `H100_${name}.yaml`);
+        const r = await optix('calibrate', '--kernels', fullTables, '--device', 'H100_SXM_80G', '--device-file', specBase, '--out', out, '--passes', '1', '--json', ...extra);
+        if (r.exitCode !== 0) throw new Error(`calibrate ${extra.join(' ')} failed: ${r.stderr}`);
+        runs[name] = { exitCode: r.exitCode, stderr: r.stderr, json: JSON.parse(r.stdout) as Run['json'], text: readFileSync(out, 'utf8'), profile: loadDeviceFile(out) };
+      }),
+    );
+  }, 120_000);
+
+  const gemmOf = (p: DeviceProfile) => ({ gemmByM: p.efficiency.gemmByM, gemmByNK: p.efficiency.gemmByNK, gemmByNKByDtype: p.efficiency.gemmByNKByDtype });
+  const prefillOf = (p: DeviceProfile) => ({
+    seq: p.efficiency.attentionPrefillBySeq,
+    byDtype: p.efficiency.attentionPrefillBySeqByDtype,
+    work: p.efficiency.attentionPrefillByWork,
+    bytes: p.efficiency.attentionPrefillByBytes,
+  });
+
+  it('--curves attention-decode writes only the decode curves', () => {
+    const r = runs.decode!;
+    const p = r.profile;
+    const b = base();
+    expect(gemmOf(p)).toEqual(gemmOf(b));
+    expect(prefillOf(p)).toEqual(prefillOf(b));
+    expect(p.efficiency.memoryByBytes).toEqual(b.efficiency.memoryByBytes);
+    expect(p.efficiency.commByBytes).toEqual(b.efficiency.commByBytes);
+    expect(p.staticCostS).toEqual(b.staticCostS);
+    expect(p.efficiency.attentionDecodeByBytesByDtype).toBeDefined();
+    expect(p.efficiency.attentionDecodeByBytesByDtype).not.toEqual(b.efficiency.attentionDecodeByBytesByDtype);
+    // Decode is the whole family of its fallback curve, so that one takes bf16's fit.
+    expect(p.efficiency.attentionDecodeByBytes).toEqual(p.efficiency.attentionDecodeByBytesByDtype!.bf16);
+    expect(r.text).toMatch(/^calibration: "calibrated from gemm_perf\.csv, .* \(groups: attention-decode; others keep the base profile's figures\)"$/m);
+    expect(r.json.curves).toEqual(['attention-decode']);
+    // "after" is the written profile's: untouched families keep their "before" error.
+    for (const fam of ['gemm', 'context_attention', 'all_reduce']) {
+      expect(r.json.after.find((f) => f.family === fam)!.medianApePct, fam).toBe(r.json.before.find((f) => f.family === fam)!.medianApePct);
+    }
+    const dec = (x: Run['json']['after']) => x.find((f) => f.family === 'generation_attention')!.medianApePct;
+    expect(dec(r.json.after)).toBeLessThan(dec(r.json.before));
+  });
+
+  it('--curves gemm.bf16 keeps the fallback curves fp8 GEMMs would use', () => {
+    const p = runs.bf16!.profile;
+    const b = base();
+    expect(p.efficiency.gemmByM.default).toEqual(b.efficiency.gemmByM.default);
+    expect(p.efficiency.gemmByNK).toEqual(b.efficiency.gemmByNK);
+    expect(p.efficiency.gemmByM.bf16).toBeDefined();
+    expect(p.efficiency.gemmByM.fp16).toEqual(p.efficiency.gemmByM.bf16);
+    expect(p.efficiency.gemmByM.fp8).toBeUndefined();
+    expect(p.efficiency.gemmByM.int8).toBeUndefined();
+    expect(Object.keys(p.efficiency.gemmByNKByDtype ?? {}).sort()).toEqual(['bf16', 'fp16']);
+    expect(p.efficiency.memoryByBytes).toEqual(b.efficiency.memoryByBytes);
+    expect(p.staticCostS).toEqual(b.staticCostS);
+    expect(runs.bf16!.text).not.toMatch(/efficiency\.gemmByNK: fitted/);
+    expect(runs.bf16!.text).toMatch(/efficiency\.gemmByM\.bf16: fitted by optix calibrate/);
+  });
+
+  it('without --curves every group is written, as before the option', () => {
+    const r = runs.default!;
+    const p = r.profile;
+    const b = base();
+    expect(r.json.curves).toEqual(['gemm.bf16', 'gemm.fp8', 'gemm.fp4', 'memory', 'attention-prefill', 'attention-decode', 'comm', 'static']);
+    expect(r.stderr).toBe('');
+    expect(r.text).toMatch(/^calibration: calibrated from gemm_perf\.csv, context_attention_perf\.csv, generation_attention_perf\.csv, nccl_perf\.csv \(TRT-LLM 1\.3\.0rc20, NCCL 2\.29\.2\)$/m);
+    expect(p.efficiency.gemmByM.default).toEqual(p.efficiency.gemmByM.bf16);
+    expect(p.efficiency.gemmByM.int8).toEqual(p.efficiency.gemmByM.fp8);
+    expect(p.efficiency.gemmByNK).not.toEqual(b.efficiency.gemmByNK);
+    expect(p.efficiency.memoryByBytes).not.toEqual(b.efficiency.memoryByBytes);
+    expect(prefillOf(p)).not.toEqual(prefillOf(b));
+    expect(p.efficiency.attentionDecodeByBytes).not.toEqual(b.efficiency.attentionDecodeByBytes);
+    expect(p.efficiency.commByBytes).not.toEqual(b.efficiency.commByBytes);
+    expect(p.staticCostS.matrixOp).not.toBe(b.staticCostS.matrixOp);
+    expect(p.staticCostS.collective).not.toBe(b.staticCostS.collective);
+    expect(r.text).toMatch(/efficiency\.gemmByNK: fitted by optix calibrate/);
+  });
+
+  it('rejects an unknown group, naming --curves and the valid ones', async () => {
+    const r = await optix('calibrate', '--kernels', fullTables, '--device', 'H100_SXM_80G', '--out', path.join(tmp, 'bad.yaml'), '--curves', 'gemm.bf17');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--curves: unknown curve group 'gemm\.bf17'/);
+    expect(r.stderr).toMatch(/valid groups: gemm, gemm\.bf16, gemm\.fp8, gemm\.fp4, memory, attention-prefill, attention-decode, comm, static/);
+    expect(existsSync(path.join(tmp, 'bad.yaml'))).toBe(false);
+  });
+});
+if (!existsSync(fullTables)) {
+  describe('optix calibrate --curves', () => {
+    it.skip(`skipped: ${fullTables} not found`, () => {});
   });
 }

@@ -13,11 +13,14 @@ import {
   resolveDevices,
   type DeviceBundle,
 } from '../src/catalog/devices.js';
-import { interpolateCurve } from '../src/engine/devices/curves.js';
+import { interpolateCurve, timeFallsAt } from '../src/engine/devices/curves.js';
 import { effectiveFigures } from '../src/engine/devices/figures.js';
 import { formatGrid, gridCapacity, tierForGroup } from '../src/engine/devices/grid.js';
 import { parseQuantity } from '../src/engine/devices/units.js';
-import type { DeviceProfile } from '../src/engine/types.js';
+import type { DeviceProfile, EfficiencyCurve } from '../src/engine/types.js';
+import { root } from './cli.js';
+
+const CALIBRATED = ['H100_SXM_80G', 'B200_SXM_180G'];
 
 const GIB = 1024 ** 3;
 const TIB = 1024 ** 4;
@@ -89,7 +92,8 @@ describe('built-in profiles', () => {
     const loaded = loadDevice(name);
     expect(loaded).toEqual(checked);
     expect(loaded.name).toBe(name);
-    expect(loaded.calibration).toBe('specification');
+    if (CALIBRATED.includes(name)) expect(loaded.calibration).toMatch(/^calibrated from gemm_perf\.csv.*\(groups: attention-prefill, attention-decode, memory, gemm\.bf16;/);
+    else expect(loaded.calibration).toBe('specification');
     for (const key of ['matrixPeakFlopsPerS', 'vectorPeakFlopsPerS', 'memoryBytes', 'hbmBandwidthBytesPerS', 'commGrid']) {
       expect(loaded.sources[key], `${name} sources.${key}`).toBeTruthy();
     }
@@ -289,6 +293,15 @@ describe('interpolateCurve', () => {
     expect(interpolateCurve(gemm, 0)).toBe(0.3);
   });
 
+  it('caps a steep rise so that time (x / efficiency) stays at or above the segment start', () => {
+    // [[1, 0.1], [16, 0.9]] at x=2: linear 0.1 + 0.25 x 0.8 = 0.3, cap 0.1 x 2 / 1 = 0.2 (time 10, as at x=1)
+    expect(interpolateCurve([[1, 0.1], [16, 0.9]], 2)).toBeCloseTo(0.2, 12);
+    // x=8: linear 0.1 + 0.75 x 0.8 = 0.7, cap 0.8: linear wins
+    expect(interpolateCurve([[1, 0.1], [16, 0.9]], 8)).toBeCloseTo(0.7, 12);
+    expect(timeFallsAt([[1, 0.1], [16, 0.9]])).toBeUndefined();
+    expect(timeFallsAt([[1, 0.1], [4, 0.3], [8, 0.9]])).toBe(2);
+  });
+
   it('is linear in log2(x) between points', () => {
     // x=32: log2 5, halfway between 16 (4) and 64 (6): 0.3 + 0.5 x 0.12 = 0.36
     expect(interpolateCurve(gemm, 32)).toBeCloseTo(0.36, 12);
@@ -296,8 +309,8 @@ describe('interpolateCurve', () => {
     expect(interpolateCurve(gemm, 128)).toBeCloseTo(0.5, 12);
     // x=2048: halfway between 1024 (10) and 4096 (12): 0.74
     expect(interpolateCurve(gemm, 2048)).toBeCloseTo(0.74, 12);
-    // [[1, 0], [8, 0.9]] at x=2: log2 2 / log2 8 = 1/3 of the way: 0.3
-    expect(interpolateCurve([[1, 0], [8, 0.9]], 2)).toBeCloseTo(0.3, 12);
+    // [[1, 0.3], [8, 0.9]] at x=2: log2 2 / log2 8 = 1/3 of the way: 0.3 + 0.2 = 0.5
+    expect(interpolateCurve([[1, 0.3], [8, 0.9]], 2)).toBeCloseTo(0.5, 12);
     // exact point
     expect(interpolateCurve(gemm, 256)).toBeCloseTo(0.58, 12);
   });
@@ -363,8 +376,8 @@ describe('effective figures (seed 002 "Device profile parameter comparison")', (
     expect(f.commBw).toBe('17.5 | 137.2'); // 0.7 x 25 | 0.7 x 196
   });
 
-  it('H100 uses the curves\' plateaus: 0.78 x 989, 0.85 x 3.35 TB/s', () => {
-    const f = effectiveFigures(loadDevice('H100_SXM_80G'));
+  it('H100 (specification base) uses the curves\' plateaus: 0.78 x 989, 0.85 x 3.35 TB/s', () => {
+    const f = effectiveFigures(loadDeviceFile(path.join(root, 'data/device-specs/H100_SXM_80G.yaml')));
     expect(f.cubeTflops).toBeCloseTo(771.42, 6); // 0.78 x 989
     expect(f.vectorTflops).toBeCloseTo(93.66, 6); // 0.7 x 133.8
     expect(f.hbmTBPerS).toBeCloseTo(2.8475, 6); // 0.85 x 3.35
@@ -372,8 +385,58 @@ describe('effective figures (seed 002 "Device profile parameter comparison")', (
   });
 });
 
+// scripts/calibrate-profiles.sh writes these from data/device-specs/ and the kernel tables.
+describe('calibrated built-ins (H100, B200)', () => {
+  it.each(CALIBRATED)('%s: the shipped curve groups are fitted, the others are the specification base\'s', (name) => {
+    const spec = loadDeviceFile(path.join(root, `data/device-specs/${name}.yaml`));
+    const cal = loadDevice(name);
+    expect(spec.calibration).toBe('specification');
+    for (const key of ['matrixPeakFlopsPerS', 'vectorPeakFlopsPerS', 'memoryBytes', 'hbmBandwidthBytesPerS', 'commGrid', 'staticCostS'] as const) expect(cal[key], key).toEqual(spec[key]);
+    // Left at specification: fp8/fp4 GEMMs (the single default curve), collectives.
+    expect(cal.efficiency.gemmByM.default).toEqual(spec.efficiency.gemmByM.default);
+    expect(cal.efficiency.gemmByNK).toEqual(spec.efficiency.gemmByNK);
+    expect(cal.efficiency.commByBytes).toEqual(spec.efficiency.commByBytes);
+    expect(cal.efficiency.gemmByM.fp8).toBeUndefined();
+    // Fitted: bf16 GEMMs, memory, prefill and decode attention; each with its source note.
+    expect(cal.efficiency.gemmByM.bf16).toBeDefined();
+    expect(cal.efficiency.memoryByBytes).not.toEqual(spec.efficiency.memoryByBytes);
+    expect(cal.efficiency.attentionPrefillBySeqByDtype?.bf16).toBeDefined();
+    expect(cal.efficiency.attentionDecodeByBytesByDtype?.bf16).toBeDefined();
+    for (const key of ['efficiency.gemmByM.bf16', 'efficiency.memoryByBytes', 'efficiency.attentionDecodeByBytesByDtype.bf16']) {
+      expect(cal.sources[key], key).toMatch(/fitted by optix calibrate/);
+    }
+  });
+
+  it.each(BUILT_INS)('%s: time (x / efficiency) never falls from one curve point to the next', (name) => {
+    const e = loadDevice(name).efficiency;
+    const curves: Array<[string, EfficiencyCurve | undefined]> = [
+      ['memoryByBytes', e.memoryByBytes],
+      ['commByBytes', e.commByBytes],
+      ['gemmByNK', e.gemmByNK],
+      ['attentionPrefillBySeq', e.attentionPrefillBySeq],
+      ['attentionDecodeByBytes', e.attentionDecodeByBytes],
+      ['attentionPrefillByWork', e.attentionPrefillByWork],
+      ['attentionPrefillByBytes', e.attentionPrefillByBytes],
+      ...Object.entries(e.gemmByM).map(([d, c]) => [`gemmByM.${d}`, c] as [string, EfficiencyCurve]),
+      ...Object.entries(e.attentionDecodeByBytesByDtype ?? {}).map(([d, c]) => [`attentionDecodeByBytesByDtype.${d}`, c] as [string, EfficiencyCurve]),
+      ...Object.entries(e.attentionPrefillBySeqByDtype ?? {}).map(([d, c]) => [`attentionPrefillBySeqByDtype.${d}`, c] as [string, EfficiencyCurve]),
+    ];
+    for (const [key, c] of curves) if (c) expect(timeFallsAt(c), key).toBeUndefined();
+  });
+});
+
 describe('bad profiles', () => {
   const base = builtInText('TEST_DEVICE');
+
+  it('a curve whose time would fall as x grows names the point and the fix', () => {
+    const text = base.replace(/memoryByBytes: .*/, 'memoryByBytes: [[64 KiB, 0.1], [128 KiB, 0.5]]');
+    const file = tempProfile('falls.yaml', text.replace('name: TEST_DEVICE', 'name: falls'));
+    const e = userError(() => loadDeviceFile(file));
+    expect(e.message).toMatch(/efficiency\.memoryByBytes: efficiency grows faster than x from point 0 to point 1/);
+    expect(e.file).toBe(file);
+    expect(e.line).toBe(lineOf(text, 'memoryByBytes: [[64 KiB, 0.1], [128 KiB, 0.5]]'));
+    expect(e.hint).toMatch(/lower point 1's efficiency/);
+  });
 
   it('YAML syntax error gives file:line:column', () => {
     const text = base.replace('vendor: TEST_VENDOR', 'vendor: [TEST_VENDOR');

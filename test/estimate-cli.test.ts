@@ -36,9 +36,16 @@ describe('optix estimate', () => {
   it('--scheduling steady-state models closed-loop serving (TTFT from single-request prefills)', async () => {
     const seed = JSON.parse((await runOptix([...example, '--json'])).stdout) as { point: { ttftMs: number } };
     const steady = JSON.parse((await runOptix([...example, '--json', '--scheduling', 'steady-state'])).stdout) as { point: { ttftMs: number; prefillStepMs: number } };
-    // Steady state: (3 + 8 / 12) single-request prefills.
-    expect(steady.point.ttftMs).toBeCloseTo(steady.point.prefillStepMs * (3 + 8 / 12), 6);
+    // Steady state, generic scheduler (src/engine/scheduler.ts): 10 ms + (3 + 8 / 12) single-request prefills.
+    expect(steady.point.ttftMs).toBeCloseTo(10 + steady.point.prefillStepMs * (3 + 8 / 12), 6);
     expect(steady.point.ttftMs).not.toBeCloseTo(seed.point.ttftMs, 0);
+    // --serving-engine picks the engine's queue law: SGLang 230 ms + (0.25 + 8 / 5) prefills.
+    const sglang = JSON.parse((await runOptix([...example, '--json', '--scheduling', 'steady-state', '--serving-engine', 'sglang'])).stdout) as { point: { ttftMs: number; prefillStepMs: number } };
+    expect(sglang.point.prefillStepMs).toBeCloseTo(steady.point.prefillStepMs, 9);
+    expect(sglang.point.ttftMs).toBeCloseTo(230 + sglang.point.prefillStepMs * (0.25 + 8 / 5), 6);
+    const bad = await runOptix([...example, '--serving-engine', 'tgi']);
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stderr).toMatch(/--serving-engine.*tgi.*generic, vllm, sglang, trtllm/s);
   });
 
   it('a disaggregated decode instance with MTP on DeepSeek-V3', async () => {

@@ -3,17 +3,142 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { devicesDir } from '../catalog/devices.js';
 import { interpolateCurve } from '../engine/devices/curves.js';
+import { OptixUserError } from '../errors.js';
 import type { DeviceProfile, Dtype, EfficiencyCurve } from '../engine/types.js';
 import { fitProfile, gpuCalibrationTargets, type FitOptions } from './fit.js';
 import { KERNEL_FILES, kernelAccuracy, loadKernelSamples, type KernelAccuracy } from './kernels.js';
 import { calibratedProfileYaml } from './profile-yaml.js';
 
+/**
+ * The groups `--curves` can pick, each a set of fit targets written together.
+ * Atomic groups partition the targets; `gemm` is every GEMM dtype's.
+ */
+export const ATOMIC_CURVE_GROUPS = ['gemm.bf16', 'gemm.fp8', 'gemm.fp4', 'memory', 'attention-prefill', 'attention-decode', 'comm', 'static'] as const;
+export type AtomicCurveGroup = (typeof ATOMIC_CURVE_GROUPS)[number];
+export const CURVE_GROUPS = ['gemm', ...ATOMIC_CURVE_GROUPS] as const;
+export type CurveGroup = (typeof CURVE_GROUPS)[number];
+
+function expandGroup(g: CurveGroup): AtomicCurveGroup[] {
+  return g === 'gemm' ? ['gemm.bf16', 'gemm.fp8', 'gemm.fp4'] : [g];
+}
+
+/** `--curves` values (space- or comma-separated) -> groups, in the order given, each once. */
+export function parseCurveGroups(values: readonly string[]): CurveGroup[] {
+  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  if (names.length === 0) throw new OptixUserError('--curves needs at least one group', { hint: `valid groups: ${CURVE_GROUPS.join(', ')}` });
+  const out: CurveGroup[] = [];
+  for (const n of names) {
+    if (!(CURVE_GROUPS as readonly string[]).includes(n)) {
+      throw new OptixUserError(`--curves: unknown curve group '${n}'`, { hint: `valid groups: ${CURVE_GROUPS.join(', ')}` });
+    }
+    if (!out.includes(n as CurveGroup)) out.push(n as CurveGroup);
+  }
+  return out;
+}
+
+/** The group a fit target (fit.ts's names) is written with. */
+function groupOf(target: string): AtomicCurveGroup {
+  const gemm = /^(?:gemmByM|gemmByNKByDtype)\.(\w+)$/.exec(target);
+  if (gemm && (ATOMIC_CURVE_GROUPS as readonly string[]).includes(`gemm.${gemm[1]}`)) return `gemm.${gemm[1]}` as AtomicCurveGroup;
+  if (target === 'memoryByBytes') return 'memory';
+  if (target.startsWith('attentionPrefill')) return 'attention-prefill';
+  if (target.startsWith('attentionDecode')) return 'attention-decode';
+  if (target === 'commByBytes') return 'comm';
+  if (target.startsWith('staticCostS.')) return 'static';
+  throw new Error(`calibration target ${target} belongs to no --curves group`);
+}
+
+/** A target's place in a profile: `staticCostS.x` at the top, the rest under `efficiency`. */
+function targetPath(target: string): string[] {
+  return target.startsWith('staticCostS.') ? target.split('.') : ['efficiency', ...target.split('.')];
+}
+
+type Tree = Record<string, unknown>;
+const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Puts the base profile's value of a target back (a copy; removed where the
+ * base has none), dropping a per-dtype map the fit created and left empty.
+ */
+function revertTarget(p: DeviceProfile, base: DeviceProfile, target: string): void {
+  const keys = targetPath(target);
+  let at: unknown = p;
+  let from: unknown = base;
+  const parents: Array<{ node: Tree; key: string; baseHas: boolean }> = [];
+  for (const k of keys.slice(0, -1)) {
+    if (!isTree(at)) return;
+    parents.push({ node: at, key: k, baseHas: isTree(from) && from[k] !== undefined });
+    at = at[k];
+    from = isTree(from) ? from[k] : undefined;
+  }
+  if (!isTree(at)) return;
+  const last = keys[keys.length - 1]!;
+  const baseValue = isTree(from) ? from[last] : undefined;
+  if (baseValue !== undefined) {
+    at[last] = structuredClone(baseValue);
+    return;
+  }
+  delete at[last];
+  const parent = parents[parents.length - 1];
+  if (parent && !parent.baseHas && Object.keys(at).length === 0) delete parent.node[parent.key];
+}
+
+type DtypeFamily = 'gemm' | 'attention-prefill' | 'attention-decode';
+
+/**
+ * Dtypes without their own table get the nearest fitted curve: fp16 runs like
+ * bf16; int8 like fp8 (same peak, 1-byte operands). The single fallback curves
+ * (`gemmByM.default`, `gemmByNK`, `attentionPrefillBySeq`,
+ * `attentionDecodeByBytes`) become bf16's, so any other dtype is priced as bf16.
+ * Only written groups' curves are copied: a fallback prices every dtype of its
+ * family that has no curve of its own, so it takes bf16's fit only when every
+ * dtype of the family in the tables is written (with `--curves gemm.bf16`,
+ * fp8 GEMMs priced by `default` would otherwise silently get bf16's fit).
+ * Returns the fallbacks it set.
+ */
+function fillDtypeCurves(p: DeviceProfile, written: ReadonlySet<AtomicCurveGroup>, familyWritten: Record<DtypeFamily, boolean>): string[] {
+  const e = p.efficiency;
+  const set: string[] = [];
+  const fill = (
+    byDtype: Partial<Record<Dtype | 'default', EfficiencyCurve>> | undefined,
+    family: DtypeFamily,
+    fallback: string,
+    setFallback: (c: EfficiencyCurve) => void,
+  ): void => {
+    if (!byDtype) return;
+    const groupOfDtype = (d: 'bf16' | 'fp8'): AtomicCurveGroup => (family === 'gemm' ? `gemm.${d}` : family);
+    if (byDtype.bf16 && written.has(groupOfDtype('bf16'))) {
+      if (familyWritten[family]) {
+        setFallback(byDtype.bf16);
+        set.push(fallback);
+      }
+      byDtype.fp16 = byDtype.bf16;
+    }
+    if (byDtype.fp8 && written.has(groupOfDtype('fp8'))) byDtype.int8 = byDtype.fp8;
+  };
+  fill(e.gemmByM, 'gemm', 'gemmByM.default', (c) => (e.gemmByM.default = c));
+  fill(e.gemmByNKByDtype, 'gemm', 'gemmByNK', (c) => (e.gemmByNK = c));
+  fill(e.attentionPrefillBySeqByDtype, 'attention-prefill', 'attentionPrefillBySeq', (c) => (e.attentionPrefillBySeq = c));
+  fill(e.attentionDecodeByBytesByDtype, 'attention-decode', 'attentionDecodeByBytes', (c) => (e.attentionDecodeByBytes = c));
+  return set;
+}
+
+export interface CalibrateOptions extends FitOptions {
+  /** Groups whose fitted values are written; the rest keep the base profile's. Default: all. */
+  curves?: readonly CurveGroup[];
+}
+
 export interface CalibrationResult {
   profile: DeviceProfile;
   yaml: string;
   before: KernelAccuracy;
+  /** Of the profile written (unchosen groups reverted). */
   after: KernelAccuracy;
   tables: string[];
+  /** The groups written (as given, or every atomic group by default). */
+  curves: CurveGroup[];
+  /** Chosen groups the tables have no rows for (nothing fitted for them). */
+  emptyGroups: CurveGroup[];
 }
 
 /** The YAML a profile came from: a --device-file, or the built-in data/devices/<name>.yaml. */
@@ -23,53 +148,42 @@ export function baseProfileText(profile: DeviceProfile, deviceFile?: string): st
   return readFileSync(file, 'utf8');
 }
 
-/**
- * Dtypes without their own table get the nearest fitted curve: fp16 runs like
- * bf16; int8 like fp8 (same peak, 1-byte operands). The single fallback curves
- * (`gemmByM.default`, `gemmByNK`, `attentionPrefillBySeq`,
- * `attentionDecodeByBytes`) become bf16's, so any other dtype is priced as bf16.
- */
-function fillDtypeCurves(p: DeviceProfile): void {
-  const e = p.efficiency;
-  const m = e.gemmByM;
-  if (m.bf16) {
-    m.default = m.bf16;
-    m.fp16 = m.bf16;
-  }
-  if (m.fp8) m.int8 = m.fp8;
-  const fill = (byDtype: Partial<Record<Dtype, EfficiencyCurve>> | undefined, setBase: (c: EfficiencyCurve) => void): void => {
-    if (!byDtype) return;
-    if (byDtype.bf16) {
-      setBase(byDtype.bf16);
-      byDtype.fp16 = byDtype.bf16;
-    }
-    if (byDtype.fp8) byDtype.int8 = byDtype.fp8;
-  };
-  fill(e.gemmByNKByDtype, (c) => (e.gemmByNK = c));
-  fill(e.attentionPrefillBySeqByDtype, (c) => (e.attentionPrefillBySeq = c));
-  fill(e.attentionDecodeByBytesByDtype, (c) => (e.attentionDecodeByBytes = c));
-}
-
-export function calibrate(kernelsDir: string, base: DeviceProfile, baseText: string, opts: FitOptions = {}): CalibrationResult {
+export function calibrate(kernelsDir: string, base: DeviceProfile, baseText: string, opts: CalibrateOptions = {}): CalibrationResult {
+  const { curves: chosenGroups = ATOMIC_CURVE_GROUPS, ...fitOpts } = opts;
+  const written = new Set(chosenGroups.flatMap(expandGroup));
   const { samples, tables, skipped } = loadKernelSamples(kernelsDir, base);
   const before = kernelAccuracy(samples, base, skipped);
   const { curves, scalars } = gpuCalibrationTargets(samples);
-  const fit = fitProfile(base, samples, curves, scalars, interpolateCurve, opts);
-  fillDtypeCurves(fit.profile);
-  fit.profile.calibration = `calibrated from ${tables.join(', ')}`;
+  // The fit stays joint over every target (a few-row GEMM's time splits between gemmByM and
+  // memoryByBytes); only what is written is restricted to the chosen groups.
+  const fit = fitProfile(base, samples, curves, scalars, interpolateCurve, fitOpts);
+  const targets = Object.keys(fit.fitted);
+  const reverted = targets.filter((t) => !written.has(groupOf(t)));
+  for (const t of reverted) revertTarget(fit.profile, base, t);
+  const allWritten = (prefixes: string[]): boolean =>
+    targets.filter((t) => prefixes.some((pre) => t.startsWith(pre))).every((t) => written.has(groupOf(t)));
+  const fallbacks = fillDtypeCurves(fit.profile, written, {
+    gemm: allWritten(['gemmByM.', 'gemmByNKByDtype.']),
+    'attention-prefill': allWritten(['attentionPrefillBySeqByDtype.']),
+    'attention-decode': allWritten(['attentionDecodeByBytesByDtype.']),
+  });
+  const restricted = reverted.length > 0;
+  fit.profile.calibration = `calibrated from ${tables.join(', ')}${restricted ? ` (groups: ${chosenGroups.join(', ')})` : ''}`;
   const after = kernelAccuracy(samples, fit.profile, skipped);
   const fitted: Record<string, string[]> = {};
-  for (const [name, fams] of Object.entries(fit.fitted)) fitted[name] = fams.map((f) => KERNEL_FILES[f]);
-  // The single curves beside the per-dtype ones are bf16's fit (fillDtypeCurves): same source.
-  for (const base of ['gemmByNK', 'attentionPrefillBySeq', 'attentionDecodeByBytes']) {
-    const bf16 = fitted[`${base}ByDtype.bf16`];
-    if (bf16) fitted[base] = bf16;
+  for (const [name, fams] of Object.entries(fit.fitted)) if (written.has(groupOf(name))) fitted[name] = fams.map((f) => KERNEL_FILES[f]);
+  // A single curve set from bf16's per-dtype one (fillDtypeCurves) has the same source.
+  for (const single of ['gemmByNK', 'attentionPrefillBySeq', 'attentionDecodeByBytes']) {
+    const bf16 = fitted[`${single}ByDtype.bf16`];
+    if (bf16 && fallbacks.includes(single)) fitted[single] = bf16;
   }
   const yaml = calibratedProfileYaml(baseText, fit.profile, {
     tables,
     kernelsDir,
     fitted,
     medianApePct: Object.fromEntries(after.families.map((f) => [f.family, f.medianApePct])),
+    ...(restricted ? { groups: [...chosenGroups], fallbacks } : {}),
   });
-  return { profile: fit.profile, yaml, before, after, tables };
+  const emptyGroups = chosenGroups.filter((g) => !targets.some((t) => expandGroup(g).includes(groupOf(t))));
+  return { profile: fit.profile, yaml, before, after, tables, curves: [...chosenGroups], emptyGroups };
 }

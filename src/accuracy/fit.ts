@@ -95,6 +95,21 @@ export function gridFor(values: readonly number[], factor: number): number[] {
   return out;
 }
 
+/**
+ * Lowers, first to last, any point whose efficiency grows faster than x from the
+ * point before (so that time would fall there): e_i <= e_(i-1) x x_i / x_(i-1).
+ * Needed after re-gridding and after rounding; never raises a point.
+ */
+export function keepTimeMonotone(curve: readonly (readonly [number, number])[]): Point[] {
+  const out = curve.map(([x, e]) => [x, e] as Point);
+  for (let i = 1; i < out.length; i++) {
+    const [x0, e0] = out[i - 1]!;
+    const cap = (e0 * out[i]![0]) / x0;
+    if (out[i]![1] > cap) out[i] = [out[i]![0], Number(cap.toPrecision(3)) > cap ? Number((cap * (1 - 1e-3)).toPrecision(3)) : Number(cap.toPrecision(3))];
+  }
+  return out;
+}
+
 /** Re-grids a curve onto new x points, keeping its current shape as the start. */
 function regrid(curve: EfficiencyCurve, xs: readonly number[], at: (c: EfficiencyCurve, x: number) => number): Point[] {
   return xs.map((x) => [x, Math.min(1, Math.max(1e-3, at(curve, x)))]);
@@ -142,7 +157,7 @@ export function fitProfile(
       grid = kept;
     }
     const kept = target.fixedBelow === undefined ? [] : target.get(p).filter(([x]) => x < target.fixedBelow!).map(([x, e]) => [x, e] as Point);
-    target.set(p, [...kept, ...regrid(target.get(p), grid, interpolate)]);
+    target.set(p, keepTimeMonotone([...kept, ...regrid(target.get(p), grid, interpolate)]));
     const fixed = kept.length;
     const perPoint = [...kept.map(() => [] as KernelSample[]), ...grid.map((x, i) => {
       const lo = i === 0 ? -Infinity : grid[i - 1]!;
@@ -189,7 +204,13 @@ export function fitProfile(
         let best = curve[i]![1];
         let bestScore = tryValue(best);
         const refine = [0.8, 0.87, 0.93, 0.97, 1.03, 1.07, 1.15, 1.25].map((f) => Math.min(1, best * f));
+        // Time (x / efficiency) must not fall from one point to the next (interpolateCurve, timeFallsAt).
+        const x = curve[i]![0];
+        const lo = i > 0 ? curve[i - 1]! : undefined;
+        const hi = i + 1 < curve.length ? curve[i + 1]! : undefined;
+        const allowed = (v: number): boolean => (lo === undefined || v * lo[0] <= lo[1] * x) && (hi === undefined || hi[1] * x <= v * hi[0]);
         for (const v of [...ladder, ...refine]) {
+          if (!allowed(v)) continue;
           const sc = tryValue(v);
           if (sc < bestScore - 1e-12) {
             bestScore = sc;
@@ -201,7 +222,7 @@ export function fitProfile(
     }
   }
   // Round for a readable profile; 3 significant digits move predictions by < 0.5%.
-  for (const { target } of plans) target.set(p, target.get(p).map(([x, e]) => [x, Number(e.toPrecision(3))] as const));
+  for (const { target } of plans) target.set(p, keepTimeMonotone(target.get(p).map(([x, e]) => [x, Number(e.toPrecision(3))] as Point)));
   for (const { t } of scalarPlans) t.set(p, Number(t.get(p).toPrecision(3)));
   return { profile: p, fitted };
 }

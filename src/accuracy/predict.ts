@@ -15,7 +15,7 @@ import { resolveModel } from '../catalog/models.js';
 import { defaultQuantOptions, defaultServingOptions, estimate } from '../engine/index.js';
 import { planQuant, type QuantPlan } from '../engine/quant.js';
 import { StepPricer, evaluate } from '../engine/serving.js';
-import type { DeviceProfile, ModelSpec, ParallelConfig, QuantOptions, ServingOptions, ServingPoint } from '../engine/types.js';
+import { SERVING_ENGINES, type DeviceProfile, type ModelSpec, type ParallelConfig, type QuantOptions, type ServingEngine, type ServingOptions, type ServingPoint } from '../engine/types.js';
 import { mapKvCache, mapLayout, mapQuant, mapSystem } from './mapping.js';
 import type { MeasuredRow, MeasuredWorker } from './measured.js';
 import { apePct } from './stats.js';
@@ -42,9 +42,16 @@ export function defaultModelConfigDir(cwd = process.cwd()): string | undefined {
  * `compile` is on. Reserved memory is 0: these engines size the KV cache as a
  * fraction of what is left after weights, so a fixed reserve would only turn
  * deployments that ran into OOM. No MTP: the data has no speculative-decoding column.
+ * The row's backend picks the scheduler model (engine/scheduler.ts).
  */
-export function measuredServingOptions(maxBatchedTokens = 8192): ServingOptions {
-  return defaultServingOptions({ maxBatchedTokens, reservedMemoryBytes: 0, compile: true, scheduling: 'steady-state' });
+export function measuredServingOptions(maxBatchedTokens = 8192, backend = ''): ServingOptions {
+  return defaultServingOptions({ maxBatchedTokens, reservedMemoryBytes: 0, compile: true, scheduling: 'steady-state', servingEngine: servingEngineOf(backend) });
+}
+
+/** The data's backend column (trtllm, sglang, vllm) as the engine's scheduler model; 'generic' for anything else. */
+export function servingEngineOf(backend: string): ServingEngine {
+  const b = backend.toLowerCase();
+  return (SERVING_ENGINES as readonly string[]).includes(b) ? (b as ServingEngine) : 'generic';
 }
 
 export interface RowPrediction extends RowOutcome {
@@ -59,6 +66,10 @@ export interface RowPrediction extends RowOutcome {
   measuredTpotMs: number;
   ttftMs?: number;
   tpotMs?: number;
+  /** The parts behind ttftMs/tpotMs: one prefill step (ms), one decode step (ms), requests per replica queueing for prefill. */
+  prefillStepMs?: number;
+  decodeStepMs?: number;
+  prefillQueueRequests?: number;
 }
 
 type Cached<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -68,11 +79,19 @@ export class AccuracyPredictor {
   private readonly devices = new Map<string, Cached<DeviceProfile>>();
   private readonly plans = new Map<string, QuantPlan>();
   private readonly pricers = new Map<string, Cached<StepPricer>>();
-  private readonly serving: ServingOptions;
+  private readonly serving = new Map<ServingEngine, ServingOptions>();
   private builtins: string[] | undefined;
 
-  constructor(private readonly opts: PredictOptions = {}) {
-    this.serving = measuredServingOptions(opts.maxBatchedTokens);
+  constructor(private readonly opts: PredictOptions = {}) {}
+
+  private servingFor(backend: string): ServingOptions {
+    const engine = servingEngineOf(backend);
+    let s = this.serving.get(engine);
+    if (!s) {
+      s = measuredServingOptions(this.opts.maxBatchedTokens, engine);
+      this.serving.set(engine, s);
+    }
+    return s;
   }
 
   model(modelPath: string): Cached<ModelSpec> {
@@ -131,13 +150,14 @@ export class AccuracyPredictor {
     if (!layout.ok) return layout;
     const par: ParallelConfig = layout.value;
     const workload = { inputLength: row.isl, outputLength: row.osl, prefixCacheHitRate: 0 };
-    const key = JSON.stringify([spec.id, device.name, par, q, row.isl, row.osl]);
+    const serving = this.servingFor(row.backend);
+    const key = JSON.stringify([spec.id, device.name, par, q, row.isl, row.osl, serving.servingEngine]);
     const cached = this.pricers.get(key);
     if (cached && !cached.ok) return cached;
     if (!cached) {
       try {
-        const r = estimate({ model: spec, device, parallel: par, quant: q, workload, serving: this.serving, concurrency: worker.concurrency, mode });
-        const pricer = new StepPricer({ spec, device, par, quant: this.plan(q, device), workload, serving: this.serving });
+        const r = estimate({ model: spec, device, parallel: par, quant: q, workload, serving, concurrency: worker.concurrency, mode });
+        const pricer = new StepPricer({ spec, device, par, quant: this.plan(q, device), workload, serving });
         this.pricers.set(key, { ok: true, value: pricer });
         return { ok: true, value: r.point };
       } catch (e) {
@@ -181,12 +201,14 @@ export class AccuracyPredictor {
 
     let ttftMs: number;
     let tpotMs: number;
+    let parts: Pick<RowPrediction, 'prefillStepMs' | 'decodeStepMs' | 'prefillQueueRequests'>;
     if (row.agg) {
       const p = this.point(model.value, device.value, row.agg, q, row, 'agg');
       if (!p.ok) return fail(p.reason);
       if (p.value.oom) return fail('OOM (engine memory model)');
       ttftMs = p.value.ttftMs;
       tpotMs = p.value.tpotMs;
+      parts = { prefillStepMs: p.value.prefillStepMs, decodeStepMs: p.value.decodeStepMs, prefillQueueRequests: p.value.batchSize };
     } else if (row.prefill && row.decode) {
       const pre = this.point(model.value, device.value, row.prefill, q, row, 'prefill');
       if (!pre.ok) return fail(pre.reason);
@@ -195,6 +217,7 @@ export class AccuracyPredictor {
       if (pre.value.oom || dec.value.oom) return fail('OOM (engine memory model)');
       ttftMs = pre.value.ttftMs;
       tpotMs = dec.value.tpotMs;
+      parts = { prefillStepMs: pre.value.prefillStepMs, decodeStepMs: dec.value.decodeStepMs, prefillQueueRequests: pre.value.batchSize };
     } else {
       return fail('invalid layout (no worker)');
     }
@@ -202,6 +225,7 @@ export class AccuracyPredictor {
       ...out,
       ttftMs,
       tpotMs,
+      ...parts,
       ttftApePct: apePct(ttftMs, row.ttftMs),
       tpotApePct: apePct(tpotMs, row.tpotMs),
     };

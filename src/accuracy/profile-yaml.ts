@@ -16,6 +16,14 @@ export interface CalibrationMeta {
   fitted: Record<string, string[]>;
   /** Median APE per family after the fit, for the comment. */
   medianApePct: Record<string, number | null>;
+  /**
+   * Set when only some `--curves` groups were written: their names as given.
+   * Then the sections, comments and source notes of what was not written stay
+   * the base profile's.
+   */
+  groups?: string[];
+  /** With `groups`: the single fallback curves set to bf16's fit. */
+  fallbacks?: string[];
 }
 
 export const KERNEL_TABLE_VERSIONS = 'TRT-LLM 1.3.0rc20, NCCL 2.29.2';
@@ -55,8 +63,67 @@ function setSection(doc: Document, key: string, value: unknown, comment?: string
 export function calibratedProfileYaml(baseText: string, fitted: DeviceProfile, meta: CalibrationMeta): string {
   const doc = parseDocument(baseText);
   const tables = meta.tables.join(', ');
-  doc.set('calibration', `calibrated from ${tables} (${KERNEL_TABLE_VERSIONS})`);
+  const groups = meta.groups;
+  const groupsNote = groups ? ` (groups: ${groups.join(', ')}; others keep the base profile's figures)` : '';
+  doc.set('calibration', `calibrated from ${tables} (${KERNEL_TABLE_VERSIONS})${groupsNote}`);
+  const names = Object.keys(meta.fitted);
+  const fitsStatic = !groups || names.some((n) => n.startsWith('staticCostS.'));
+  const fitsEfficiency = !groups || names.some((n) => !n.startsWith('staticCostS.'));
 
+  if (fitsStatic) writeStatic(doc, fitted, meta);
+  if (fitsEfficiency) writeEfficiency(doc, fitted, meta);
+  if (groups) writePartialSources(doc, meta, fitsStatic, fitsEfficiency);
+  else writeSources(doc, meta);
+  return doc.toString({ lineWidth: 0 });
+}
+
+function fittedNote(meta: CalibrationMeta, fams: string[]): string {
+  return `fitted by optix calibrate to ${[...new Set(fams)].join(', ')} in ${meta.kernelsDir} (${KERNEL_TABLE_VERSIONS})`;
+}
+
+function sourceKey(name: string): string {
+  return name.startsWith('staticCostS') ? name : `efficiency.${name}`;
+}
+
+function writeSources(doc: Document, meta: CalibrationMeta): void {
+  const tables = meta.tables.join(', ');
+  const sources = doc.get('sources');
+  if (isMap(sources)) {
+    for (const p of [...sources.items]) {
+      if (isPair(p) && isScalar(p.key) && /^(efficiency|staticCostS)(\.|$)/.test(String(p.key.value))) sources.delete(p.key);
+    }
+    for (const [name, fams] of Object.entries(meta.fitted)) sources.set(sourceKey(name), fittedNote(meta, fams));
+    sources.set('efficiency', `calibrated from kernel tables (${tables}); curves not fitted keep the specification profile's assumption`);
+    sources.set('staticCostS', 'matrixOp and collective fitted (see staticCostS.*); vectorOp and memoryOp from the specification profile');
+  }
+}
+
+/** Only the written targets' notes are replaced; the section notes say what the rest keeps. */
+function writePartialSources(doc: Document, meta: CalibrationMeta, fitsStatic: boolean, fitsEfficiency: boolean): void {
+  const sources = doc.get('sources');
+  if (!isMap(sources)) return;
+  for (const [name, fams] of Object.entries(meta.fitted)) {
+    sources.delete(sourceKey(name));
+    sources.set(sourceKey(name), fittedNote(meta, fams));
+  }
+  const keep = (key: string): string => {
+    const before = sources.get(key);
+    return typeof before === 'string' ? `; before calibration: ${before}` : '';
+  };
+  const groups = meta.groups!.join(', ');
+  if (fitsEfficiency) {
+    const note = `calibrated from kernel tables (${meta.tables.join(', ')}) for --curves ${groups} only (see efficiency.*); other curves keep the base profile's figures${keep('efficiency')}`;
+    sources.delete('efficiency');
+    sources.set('efficiency', note);
+  }
+  if (fitsStatic) {
+    const note = `matrixOp and collective fitted (see staticCostS.*); vectorOp and memoryOp keep the base profile's figures${keep('staticCostS')}`;
+    sources.delete('staticCostS');
+    sources.set('staticCostS', note);
+  }
+}
+
+function writeStatic(doc: Document, fitted: DeviceProfile, meta: CalibrationMeta): void {
   const st = fitted.staticCostS;
   const staticValue: Record<string, unknown> = {
     matrixOp: seconds(st.matrixOp),
@@ -71,7 +138,10 @@ export function calibratedProfileYaml(baseText: string, fitted: DeviceProfile, m
     staticValue,
     ` Per-op static costs. matrixOp and collective are fitted to ${meta.kernelsDir} (see sources);\n vectorOp and memoryOp are kept from the specification profile (no table times them alone).`,
   );
+}
 
+function writeEfficiency(doc: Document, fitted: DeviceProfile, meta: CalibrationMeta): void {
+  const tables = meta.tables.join(', ');
   const e = fitted.efficiency;
   const byKey = (m: Partial<Record<string, EfficiencyCurve>>): Record<string, Array<[number, number]>> => {
     const out: Record<string, Array<[number, number]>> = {};
@@ -79,6 +149,11 @@ export function calibratedProfileYaml(baseText: string, fitted: DeviceProfile, m
     return out;
   };
   const gemmByM = byKey(e.gemmByM);
+  // The base profile's note still describes the curves a partial calibration keeps.
+  const root = doc.contents;
+  const basePair = isMap(root) ? pairOf(root, 'efficiency') : undefined;
+  const baseNote = basePair && isPair(basePair) && isScalar(basePair.key) ? basePair.key.commentBefore : undefined;
+  const keptNote = meta.groups && baseNote ? `\n The base profile's note, for the curves kept from it:\n${baseNote}` : '';
   const apes = Object.entries(meta.medianApePct)
     .map(([f, v]) => `${f} ${v === null ? '-' : `${v.toFixed(1)}%`}`)
     .join(', ');
@@ -99,26 +174,22 @@ export function calibratedProfileYaml(baseText: string, fitted: DeviceProfile, m
       vector: e.vector,
       commByBytes: curveValue(e.commByBytes),
     },
-    ` Calibrated by \`optix calibrate --kernels ${meta.kernelsDir}\` from ${tables} (${KERNEL_TABLE_VERSIONS}):\n` +
-      ` coordinate descent on each curve point, minimizing the |log error| of the kernels near it.\n` +
-      ` Bytes in plain numbers. Op-level median APE after the fit: ${apes}.\n` +
-      ` gemmByM.default is the bf16 curve; int8 uses the fp8 curve (same peak, 1-byte operands).\n` +
-      ` *ByDtype curves override the single curve beside them for that dtype (the single one is bf16's, for\n` +
-      ` any other dtype); prefill attention is attentionPrefillBySeqByDtype[math dtype](key length) x\n` +
-      ` attentionPrefillByWork(new tokens x query heads per device); decode attention is keyed by KV dtype.`,
+    (meta.groups
+      ? ` Partly calibrated by \`optix calibrate --kernels ${meta.kernelsDir} --curves ${meta.groups.join(' ')}\` from ${tables} (${KERNEL_TABLE_VERSIONS}):\n` +
+        ` only those groups' curves are written (sources efficiency.* name them); the others keep the base profile's figures.\n` +
+        ` The fit itself is joint over every curve, coordinate descent minimizing the |log error| of the kernels near each point.\n` +
+        ` Bytes in plain numbers. Op-level median APE of this profile: ${apes}.\n` +
+        ` Single curves set to bf16's fit: ${meta.fallbacks && meta.fallbacks.length > 0 ? meta.fallbacks.join(', ') : 'none'}; fp16 and int8 take bf16's and fp8's curve where those were written.\n`
+      : ` Calibrated by \`optix calibrate --kernels ${meta.kernelsDir}\` from ${tables} (${KERNEL_TABLE_VERSIONS}):\n` +
+        ` coordinate descent on each curve point, minimizing the |log error| of the kernels near it.\n` +
+        ` Bytes in plain numbers. Op-level median APE after the fit: ${apes}.\n` +
+        ` gemmByM.default is the bf16 curve; int8 uses the fp8 curve (same peak, 1-byte operands).\n`) +
+      (meta.groups
+        ? ` *ByDtype curves override the single curve beside them for that dtype (the single one prices any\n` +
+          ` other dtype); prefill attention is attentionPrefillBySeqByDtype[math dtype](key length) x\n`
+        : ` *ByDtype curves override the single curve beside them for that dtype (the single one is bf16's, for\n` +
+          ` any other dtype); prefill attention is attentionPrefillBySeqByDtype[math dtype](key length) x\n`) +
+      ` attentionPrefillByWork(new tokens x query heads per device); decode attention is keyed by KV dtype.` +
+      keptNote,
   );
-
-  const sources = doc.get('sources');
-  if (isMap(sources)) {
-    for (const p of [...sources.items]) {
-      if (isPair(p) && isScalar(p.key) && /^(efficiency|staticCostS)(\.|$)/.test(String(p.key.value))) sources.delete(p.key);
-    }
-    for (const [name, fams] of Object.entries(meta.fitted)) {
-      const files = [...new Set(fams)].join(', ');
-      sources.set(name.startsWith('staticCostS') ? name : `efficiency.${name}`, `fitted by optix calibrate to ${files} in ${meta.kernelsDir} (${KERNEL_TABLE_VERSIONS})`);
-    }
-    sources.set('efficiency', `calibrated from kernel tables (${tables}); curves not fitted keep the specification profile's assumption`);
-    sources.set('staticCostS', 'matrixOp and collective fitted (see staticCostS.*); vectorOp and memoryOp from the specification profile');
-  }
-  return doc.toString({ lineWidth: 0 });
 }

@@ -59,6 +59,9 @@ export const PREDICTION_COLUMNS = [
   'predicted_tpot_ms',
   'ttft_ape_pct',
   'tpot_ape_pct',
+  'predicted_prefill_step_ms',
+  'predicted_decode_step_ms',
+  'prefill_queue_requests',
   'reason',
 ] as const;
 
@@ -87,6 +90,9 @@ export function predictionsCsv(rows: readonly RowPrediction[]): string {
     n(r.tpotMs),
     n(r.ttftApePct, 2),
     n(r.tpotApePct, 2),
+    n(r.prefillStepMs),
+    n(r.decodeStepMs),
+    n(r.prefillQueueRequests),
     r.reason ?? '',
   ]);
   return stringify(records, { header: true, columns: [...PREDICTION_COLUMNS] });

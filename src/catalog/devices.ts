@@ -13,6 +13,7 @@ import { OptixUserError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import type { CommTier, DeviceProfile, Dtype, EfficiencyCurve } from '../engine/types.js';
 import { parseQuantity, unitsOf, type QuantityKind } from '../engine/devices/units.js';
+import { timeFallsAt } from '../engine/devices/curves.js';
 
 const SCHEMA_FILE = 'schemas/device-profile.schema.json';
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -233,6 +234,13 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
           hint: 'list curve points as [x, efficiency] in ascending x',
         });
       }
+    }
+    const falls = timeFallsAt(points);
+    if (falls !== undefined) {
+      throw new OptixUserError(
+        `${dotted(where)}: efficiency grows faster than x from point ${falls - 1} to point ${falls}, so more work would take less time`,
+        { ...at([...where, falls, 1]), hint: `keep e${falls} / e${falls - 1} <= x${falls} / x${falls - 1}: lower point ${falls}'s efficiency or raise point ${falls - 1}'s` },
+      );
     }
     return points;
   };

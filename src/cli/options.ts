@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { OptixUserError } from '../errors.js';
 import { defaultQuantOptions, defaultServingOptions, GIB } from '../engine/defaults.js';
-import { ATTENTION_ACTIONS, LINEAR_ACTIONS, type AttentionAction, type LinearAction, type QuantOptions, type SchedulingModel, type ServingOptions } from '../engine/types.js';
+import { ATTENTION_ACTIONS, LINEAR_ACTIONS, type AttentionAction, type LinearAction, type QuantOptions, type SchedulingModel, SERVING_ENGINES, type ServingEngine, type ServingOptions } from '../engine/types.js';
 
 export function parseIntArg(flag: string): (v: string) => number {
   return (v: string) => {
@@ -52,6 +52,11 @@ export function addEngineOptions(cmd: Command): Command {
         .choices(['seed', 'steady-state'])
         .default('seed'),
     )
+    .addOption(
+      new Option('--serving-engine <name>', "whose prefill queue --scheduling steady-state models (per-engine request overhead and queue growth; see docs/accuracy.md)")
+        .choices([...SERVING_ENGINES])
+        .default('generic'),
+    )
     .option('--reserved-memory-gb <gb>', 'device memory reserved for the system (GiB)', parseNumberArg('--reserved-memory-gb'), 10)
     .option('--image-height <px>', 'image height for VL models', parseIntArg('--image-height'))
     .option('--image-width <px>', 'image width for VL models', parseIntArg('--image-width'))
@@ -72,6 +77,7 @@ export interface EngineFlags {
   prefixCacheHitRate: number;
   reservedMemoryGb: number;
   scheduling: SchedulingModel;
+  servingEngine: ServingEngine;
   imageHeight?: number;
   imageWidth?: number;
   deviceFile?: string[];
@@ -100,5 +106,6 @@ export function servingFromFlags(f: EngineFlags, visionTokens: number): ServingO
     mtpAcceptanceRates: f.mtpAcceptanceRate ?? base.mtpAcceptanceRates,
     visionTokens,
     scheduling: f.scheduling,
+    servingEngine: f.servingEngine,
   });
 }

@@ -14,6 +14,7 @@ export function defaultServingOptions(overrides: Partial<ServingOptions> = {}): 
     mtpAcceptanceRates: [0.9, 0.6, 0.4, 0.2],
     visionTokens: 0,
     scheduling: 'seed',
+    servingEngine: 'generic',
     ...overrides,
   };
 }

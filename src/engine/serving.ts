@@ -8,6 +8,7 @@ import { memoryAt, memoryModel, kvBytesForContext, type MemoryModel } from './me
 import { buildStepOps } from './ops/step.js';
 import type { StepShape } from './ops/types.js';
 import { priceStep, shares, type PricingOptions } from './perf.js';
+import { queuedTtftMs, SCHEDULERS, steadyStateDecodeMs } from './scheduler.js';
 import type { QuantPlan } from './quant.js';
 import type { DeviceProfile, ModelSpec, ParallelConfig, ServingOptions, ServingPoint, StepLatency, Workload } from './types.js';
 
@@ -159,15 +160,6 @@ function basePoint(
   };
 }
 
-/**
- * Steady-state queueing of prefills in a closed-loop benchmark (B clients,
- * each sending its next request when the last one ends), fitted once to the
- * vLLM and TensorRT-LLM rows of shared/reference/silicon_calibration.csv
- * (docs/accuracy.md): the mean TTFT is about (2 + B / 8) single-request
- * prefills, whatever the input length. Not per-row or per-model constants.
- */
-export const STEADY_STATE_QUEUE = { basePrefills: 3, clientsPerPrefill: 12 } as const;
-
 /** One request prefilled alone, chunk by chunk when it exceeds max_batched_tokens. */
 function singleRequestPrefillMs(p: StepPricer): number {
   const { workload: w, serving } = p.dep;
@@ -177,9 +169,9 @@ function singleRequestPrefillMs(p: StepPricer): number {
   return single.timeS * 1000 * chunks;
 }
 
-/** Closed-loop TTFT with `inFlight` requests per replica: (2 + B / 8) single-request prefills. */
+/** Closed-loop TTFT with `inFlight` requests per replica, by the serving engine's queue law (scheduler.ts). */
 export function steadyStateTtftMs(p: StepPricer, inFlight: number): number {
-  return singleRequestPrefillMs(p) * (STEADY_STATE_QUEUE.basePrefills + inFlight / STEADY_STATE_QUEUE.clientsPerPrefill);
+  return queuedTtftMs(SCHEDULERS[p.dep.serving.servingEngine], singleRequestPrefillMs(p), inFlight);
 }
 
 /** Aggregated serving: seed 002's formulas, or their steady-state form (ServingOptions.scheduling). */
@@ -188,22 +180,25 @@ export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
   const base = basePoint(p, 'agg', batch);
   const dec = decodeStep(p, batch);
   const osl = w.outputLength;
-  let decodeMsPerToken = (dec.timeS * 1000) / acceptedTokensPerStep(serving);
   let ttftMs: number;
+  let tpotMs: number;
   let prefillStepMs: number;
   if (serving.scheduling === 'steady-state') {
+    const sched = SCHEDULERS[serving.servingEngine];
     // Every request's prefill runs inside some decode iteration, so each output
     // token also carries batch x (prefill cost per request) / output_length.
-    decodeMsPerToken += (batch * prefillCostPerRequestS(p) * 1000) / osl;
+    const interleavedMs = (sched.prefillInterleave * batch * prefillCostPerRequestS(p) * 1000) / osl;
     ttftMs = steadyStateTtftMs(p, batch);
+    // A benchmark's TPOT is (latency - TTFT) / (output - 1): the first token is not in it.
+    tpotMs = steadyStateDecodeMs(sched, dec.timeS * 1000) / acceptedTokensPerStep(serving) + interleavedMs;
     prefillStepMs = singleRequestPrefillMs(p);
   } else {
     const pre = prefillTiming(p, batch, true);
     ttftMs = pre.ttftMs;
     prefillStepMs = pre.step.timeS * 1000;
+    // Seed 002: tpot = (ttft + decode_latency x output_length) / output_length.
+    tpotMs = (ttftMs + ((dec.timeS * 1000) / acceptedTokensPerStep(serving)) * osl) / osl;
   }
-  // Seed 002: tpot = (ttft + decode_latency x output_length) / output_length.
-  const tpotMs = (ttftMs + decodeMsPerToken * osl) / osl;
   // Seed 002: output_throughput = 1000 x (output_length x concurrency) / (ttft + tpot x output_length).
   const tokensPerS = (1000 * osl * base.concurrency) / (ttftMs + tpotMs * osl);
   return {
@@ -238,7 +233,7 @@ export function evaluatePrefill(p: StepPricer, batch: number): ServingPoint {
     tokensPerS,
     tokensPerSPerDevice: tokensPerS / base.numDevices,
     tokensPerSPerUser: tokensPerS / base.concurrency,
-    prefillStepMs: pre.step.timeS * 1000,
+    prefillStepMs: p.dep.serving.scheduling === 'steady-state' ? singleRequestPrefillMs(p) : pre.step.timeS * 1000,
     decodeStepMs: 0,
     shares: shares(pre.step),
     qps: (base.concurrency / ttftMs) * 1000,
@@ -249,7 +244,9 @@ export function evaluatePrefill(p: StepPricer, batch: number): ServingPoint {
 export function evaluateDecode(p: StepPricer, batch: number): ServingPoint {
   const base = basePoint(p, 'decode', batch);
   const dec = decodeStep(p, batch);
-  const tpotMs = (dec.timeS * 1000) / acceptedTokensPerStep(p.dep.serving);
+  const { serving } = p.dep;
+  const stepMs = serving.scheduling === 'steady-state' ? steadyStateDecodeMs(SCHEDULERS[serving.servingEngine], dec.timeS * 1000) : dec.timeS * 1000;
+  const tpotMs = stepMs / acceptedTokensPerStep(serving);
   const tokensPerS = (base.concurrency * 1000) / tpotMs;
   return {
     ...base,

@@ -267,9 +267,18 @@ export interface ServingOptions {
    * continuous batching as benchmarks measure it (see serving.ts).
    */
   scheduling: SchedulingModel;
+  /**
+   * Whose scheduler queues the prefills under 'steady-state' (engine/scheduler.ts):
+   * the serving engines differ in per-request overhead and in how fast the
+   * prefill queue grows with the clients. 'generic' when unknown.
+   */
+  servingEngine: ServingEngine;
 }
 
 export type SchedulingModel = 'seed' | 'steady-state';
+
+export const SERVING_ENGINES = ['generic', 'vllm', 'sglang', 'trtllm'] as const;
+export type ServingEngine = (typeof SERVING_ENGINES)[number];
 
 // ---------------------------------------------------------------------------
 // Results
@@ -327,6 +336,7 @@ export interface ServingPoint {
   tokensPerS: number;
   tokensPerSPerDevice: number;
   tokensPerSPerUser: number;
+  /** One prefill step; under 'steady-state', one request prefilled alone (what the TTFT queue law multiplies). */
   prefillStepMs: number;
   decodeStepMs: number;
   /** Time shares of the dominant step (decode for agg/decode, prefill for prefill). */

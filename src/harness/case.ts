@@ -4,6 +4,8 @@
  * Keys keep the YAML's snake_case so a message can quote them as written.
  */
 
+import type { ServingEngine } from '../engine/types.js';
+
 export interface SpeculativeConfig {
   decoding_type: string;
   num_nextn_predict_layers?: number;
@@ -75,6 +77,7 @@ export interface CaseConfig {
     output_length: number;
     prefix_cache_hit_rate?: number;
     scheduling?: 'steady-state' | 'seed';
+    serving_engine?: ServingEngine;
     ttft_limit_ms?: number;
     tpot_limit_ms?: number;
     metrics?: MetricsConfig;

@@ -80,6 +80,7 @@ function servingFor(w: WorkerConfig | undefined, config: CaseConfig) {
     ...(w?.max_num_tokens !== undefined ? { maxBatchedTokens: w.max_num_tokens } : {}),
     numMtpTokens: mtpSize(w),
     scheduling: config.benchmark.scheduling ?? 'steady-state',
+    servingEngine: config.benchmark.serving_engine ?? 'generic',
   });
 }
 

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { OptixUserError } from '../../errors.js';
 import { loadDeviceFile, resolveDevices } from '../../catalog/devices.js';
-import { baseProfileText, calibrate } from '../../accuracy/calibrate.js';
+import { baseProfileText, calibrate, CURVE_GROUPS, parseCurveGroups } from '../../accuracy/calibrate.js';
 import { asciiTable, printJson } from '../format.js';
 import { parseIntArg } from '../options.js';
 
@@ -13,6 +13,7 @@ interface CalibrateFlags {
   deviceFile?: string;
   out: string;
   passes: number;
+  curves?: string[];
   json: boolean;
 }
 
@@ -25,18 +26,27 @@ export function register(program: Command): void {
     .option('--device-file <path>', 'start from this profile file instead of the built-in')
     .requiredOption('--out <file>', 'where to write the calibrated profile (YAML, usable with --device-file)')
     .option('--passes <n>', 'coordinate-descent passes', parseIntArg('--passes'), 4)
+    .option(
+      '--curves <groups...>',
+      `write only these curve groups' fits (the fit stays joint); the rest keep the base profile's figures: ${CURVE_GROUPS.join(', ')} (default: all)`,
+    )
     .option('--json', 'print the before/after op-level errors as JSON', false)
     .action((f: CalibrateFlags) => {
       if (f.passes < 1 || f.passes > 20) throw new OptixUserError(`--passes must be in 1..20, got ${f.passes}`);
+      const curves = f.curves !== undefined ? parseCurveGroups(f.curves) : undefined;
       const base = f.deviceFile !== undefined ? loadDeviceFile(f.deviceFile) : resolveDevices([f.device])[0]!;
-      const r = calibrate(f.kernels, base, baseProfileText(base, f.deviceFile), { passes: f.passes });
+      const r = calibrate(f.kernels, base, baseProfileText(base, f.deviceFile), { passes: f.passes, ...(curves ? { curves } : {}) });
       writeFileSync(f.out, r.yaml);
+      if (curves && r.emptyGroups.length > 0) {
+        process.stderr.write(`optix calibrate: --curves ${r.emptyGroups.join(', ')}: no rows in the kernel tables of ${f.kernels}; nothing fitted, the base profile's figures are kept\n`);
+      }
       if (f.json) {
-        printJson({ device: base.name, out: f.out, tables: r.tables, before: r.before.families, after: r.after.families });
+        printJson({ device: base.name, out: f.out, tables: r.tables, curves: r.curves, before: r.before.families, after: r.after.families });
         return;
       }
       const before = new Map(r.before.families.map((x) => [x.family, x.medianApePct]));
       const rows = r.after.families.map((x) => [x.family, x.rows, before.get(x.family)?.toFixed(1) ?? '-', x.medianApePct?.toFixed(1) ?? '-']);
-      process.stdout.write(`Calibrated ${base.name} from ${r.tables.join(', ')} in ${f.kernels}\n${asciiTable(['op family', 'rows', 'median APE % before', 'after'], rows)}\nWrote ${f.out}\n`);
+      const only = curves ? ` (curves: ${r.curves.join(', ')})` : '';
+      process.stdout.write(`Calibrated ${base.name}${only} from ${r.tables.join(', ')} in ${f.kernels}\n${asciiTable(['op family', 'rows', 'median APE % before', 'after'], rows)}\nWrote ${f.out}\n`);
     });
 }

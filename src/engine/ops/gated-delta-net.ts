@@ -116,14 +116,15 @@ export function gatedDeltaNetOps(ctx: BuildContext, la: LinearAttentionSpec, lay
   if (shape.decode) {
     const dd = shape.decode;
     const tokens = dd.sequences * dd.tokensPerSeq;
+    // The recurrent update is a CUDA-core kernel (fla's fused_recurrent_gated_delta_rule
+    // has no matrix-unit path): price it as a vector op, not with flash attention's curves.
     ops.push({
       name: 'gdn_recurrent_decode',
-      kind: 'attention_decode',
+      kind: 'vector',
       count: layers,
       flops: tokens * valueHeads * recurrentDeltaRuleFlopsPerToken(la),
       bytes: tokens * ioPerToken + dd.sequences * 2 * stateBytes,
       dtype: 'bf16',
-      seqLen: dd.tokensPerSeq,
     });
   }
   // Gated RMSNorm: norm(o) · silu(z), reading o and z.

@@ -1,0 +1,68 @@
+/**
+ * Steady-state prefill queueing of a closed-loop benchmark (B clients per
+ * replica, each sending its next request when the last one ends), per serving
+ * engine. The mean TTFT is
+ *
+ *   ttft = requestOverhead + P x (basePrefills + B / clientsPerPrefill)
+ *
+ * with P one request prefilled alone on the replica. `requestOverhead` is the
+ * engine's time outside the GPU steps (HTTP and tokenizer front end, scheduler
+ * loop, first-token detokenize and stream); `basePrefills` is the prefill plus
+ * the decode iterations a new request waits for and shares its first step
+ * with; `clientsPerPrefill` is how many clients it takes to add one prefill's
+ * worth of queueing. Engines that keep a wave of arrivals together (SGLang runs
+ * prefill batches apart from decode batches) queue faster than engines that
+ * mix chunked prefills into decode iterations (vLLM, TensorRT-LLM).
+ *
+ * The TPOT (as benchmarks define it: (latency - TTFT) / (output - 1)) is
+ *
+ *   tpot = step x decodeStepScale + iterationOverhead + prefillInterleave x B x prefillCost / output
+ *
+ * per accepted token: the decode iteration, plus the prefill work of the other
+ * requests that lands in it.
+ *
+ * The constants are fitted to shared/reference/silicon_calibration.csv by
+ * scripts/fit-scheduler.ts (grid search for the least median |log error|; TTFT
+ * over agg and disagg rows, TPOT over agg rows), with the built-in profiles of
+ * the same commit. That script also prints the errors on held-out systems and
+ * model families, which chose the form: TTFT per engine, decode pooled. They
+ * are the only serving-level numbers fitted to that data set.
+ */
+import type { ServingEngine } from './types.js';
+
+/**
+ * The decode side is one law for every engine: per-engine decode constants fit
+ * the sample better but predict held-out model families worse. The pooled fit
+ * is the plain sum (scale 1, no overhead, all prefill work interleaved): the
+ * priced decode step needs no correction.
+ */
+const POOLED_DECODE = { decodeStepScale: 1, iterationOverheadMs: 0, prefillInterleave: 1 } as const;
+
+export interface SchedulerModel {
+  requestOverheadMs: number;
+  basePrefills: number;
+  clientsPerPrefill: number;
+  /** Decode iteration = step x decodeStepScale + iterationOverheadMs (the engine's kernels and host work per iteration). */
+  decodeStepScale: number;
+  iterationOverheadMs: number;
+  /** Share of each request's prefill cost that lands in the decode iterations of the others (TPOT). */
+  prefillInterleave: number;
+}
+
+export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>>> = {
+  // One law fitted over every engine's rows: used when the engine is unknown.
+  generic: { requestOverheadMs: 10, basePrefills: 3, clientsPerPrefill: 12, ...POOLED_DECODE },
+  vllm: { requestOverheadMs: 10, basePrefills: 2.5, clientsPerPrefill: 16, ...POOLED_DECODE },
+  sglang: { requestOverheadMs: 230, basePrefills: 0.25, clientsPerPrefill: 5, ...POOLED_DECODE },
+  trtllm: { requestOverheadMs: 90, basePrefills: 2.75, clientsPerPrefill: 20, ...POOLED_DECODE },
+};
+
+/** Mean TTFT (ms) of `inFlight` closed-loop requests per replica, given one request's prefill alone (ms). */
+export function queuedTtftMs(model: SchedulerModel, singlePrefillMs: number, inFlight: number): number {
+  return model.requestOverheadMs + singlePrefillMs * (model.basePrefills + inFlight / model.clientsPerPrefill);
+}
+
+/** One steady-state decode iteration (ms) from the priced step (ms). */
+export function steadyStateDecodeMs(model: SchedulerModel, stepMs: number): number {
+  return stepMs * model.decodeStepScale + model.iterationOverheadMs;
+}
