@@ -24,6 +24,8 @@ interface Point {
   agg: boolean;
   prefillMs: number;
   queue: number;
+  /** What a disagg TTFT adds to the queue law (KV hand-off, first decode iteration); 0 for agg. */
+  ttftExtraMs: number;
   measuredTtftMs: number;
   /** The priced decode step, and the prefill work per output token before prefillInterleave (agg only). */
   decodeStepMs: number;
@@ -45,7 +47,7 @@ for (const decodeStepScale of range(0.8, 0.05, 11))
     for (const prefillInterleave of range(0, 0.25, 9)) TPOT_GRID.push({ decodeStepScale, iterationOverheadMs, prefillInterleave });
 
 function ttftMs(m: TtftLaw, p: Point): number {
-  return m.requestOverheadMs + p.prefillMs * (m.basePrefills + p.queue / m.clientsPerPrefill);
+  return m.requestOverheadMs + p.prefillMs * (m.basePrefills + p.queue / m.clientsPerPrefill) + p.ttftExtraMs;
 }
 
 function tpotMs(m: TpotLaw, p: Point): number {
@@ -87,6 +89,7 @@ function toPoint(r: RowPrediction): Point | undefined {
   // Undo the interleave weight the prediction was made with, to refit it.
   const decodePart = r.decodeStepMs * used.decodeStepScale + used.iterationOverheadMs;
   const interleavedMs = agg && used.prefillInterleave > 0 ? (r.tpotMs - decodePart) / used.prefillInterleave : 0;
+  const law = used.requestOverheadMs + r.prefillStepMs * (used.basePrefills + r.prefillQueueRequests / used.clientsPerPrefill);
   return {
     engine: r.backend,
     system: r.system,
@@ -94,6 +97,7 @@ function toPoint(r: RowPrediction): Point | undefined {
     agg,
     prefillMs: r.prefillStepMs,
     queue: r.prefillQueueRequests,
+    ttftExtraMs: agg ? 0 : r.ttftMs - law,
     measuredTtftMs: r.measuredTtftMs,
     decodeStepMs: r.decodeStepMs,
     interleavedMs,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { queuedTtftMs, SCHEDULERS } from '../src/engine/scheduler.js';
 import { runOptix } from './cli.js';
 
 const example = ['estimate', 'Qwen/Qwen3-32B', '--device', 'H100_SXM_80G', '--num-devices', '1', '--tp-size', '1', '--concurrency', '8', '--input-length', '1024', '--output-length', '128', '--quantize-linear-action', 'FP8'];
@@ -36,13 +37,14 @@ describe('optix estimate', () => {
   it('--scheduling steady-state models closed-loop serving (TTFT from single-request prefills)', async () => {
     const seed = JSON.parse((await runOptix([...example, '--json'])).stdout) as { point: { ttftMs: number } };
     const steady = JSON.parse((await runOptix([...example, '--json', '--scheduling', 'steady-state'])).stdout) as { point: { ttftMs: number; prefillStepMs: number } };
-    // Steady state, generic scheduler (src/engine/scheduler.ts): 10 ms + (3 + 8 / 12) single-request prefills.
-    expect(steady.point.ttftMs).toBeCloseTo(10 + steady.point.prefillStepMs * (3 + 8 / 12), 6);
+    // Steady state, generic scheduler (src/engine/scheduler.ts): overhead + (base + 8 / clients) single-request prefills.
+    expect(steady.point.ttftMs).toBeCloseTo(queuedTtftMs(SCHEDULERS.generic, steady.point.prefillStepMs, 8), 6);
     expect(steady.point.ttftMs).not.toBeCloseTo(seed.point.ttftMs, 0);
-    // --serving-engine picks the engine's queue law: SGLang 230 ms + (0.25 + 8 / 5) prefills.
+    // --serving-engine picks the engine's queue law.
     const sglang = JSON.parse((await runOptix([...example, '--json', '--scheduling', 'steady-state', '--serving-engine', 'sglang'])).stdout) as { point: { ttftMs: number; prefillStepMs: number } };
     expect(sglang.point.prefillStepMs).toBeCloseTo(steady.point.prefillStepMs, 9);
-    expect(sglang.point.ttftMs).toBeCloseTo(230 + sglang.point.prefillStepMs * (0.25 + 8 / 5), 6);
+    expect(sglang.point.ttftMs).toBeCloseTo(queuedTtftMs(SCHEDULERS.sglang, sglang.point.prefillStepMs, 8), 6);
+    expect(sglang.point.ttftMs).not.toBeCloseTo(steady.point.ttftMs, 0);
     const bad = await runOptix([...example, '--serving-engine', 'tgi']);
     expect(bad.exitCode).not.toBe(0);
     expect(bad.stderr).toMatch(/--serving-engine.*tgi.*generic, vllm, sglang, trtllm/s);

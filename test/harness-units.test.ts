@@ -7,6 +7,9 @@ import { checkBound, checkExpectations } from '../src/harness/expect.js';
 import { gpuDecision } from '../src/harness/gpu-filter.js';
 import { globToRegExp, parseTestList, selectByTestList } from '../src/harness/testlist.js';
 import { createEngineRunner, quantFor, runEngineCase } from '../src/runners/engine.js';
+import { kvHandoffMs } from '../src/engine/disagg.js';
+import { planQuant } from '../src/engine/quant.js';
+import { StepPricer } from '../src/engine/serving.js';
 
 const base = (over: Partial<CaseConfig> = {}): CaseConfig => ({
   metadata: { model: 'Qwen/Qwen3-8B', precision: 'fp8', supported_gpus: ['H100_SXM_80G'] },
@@ -110,7 +113,7 @@ describe('engine runner', () => {
     expect(out.points[1]).toMatchObject({ concurrency: 16, metrics: { tpotMs: direct(8).tpotMs, batchSize: 8 } });
   });
 
-  it('a disagg case takes TTFT from the ctx servers and TPOT from the gen servers', () => {
+  it('a disagg case takes TTFT from the ctx servers (plus the KV hand-off and a gen iteration) and TPOT from the gen servers', () => {
     const cfg = base({
       hardware: { device: 'H100_SXM_80G', gpus_per_node: 8, num_ctx_servers: 1, num_gen_servers: 2 },
       worker_config: { gen: { tensor_parallel_size: 2, max_batch_size: 8, max_num_tokens: 8 }, ctx: { tensor_parallel_size: 1, max_batch_size: 2, max_num_tokens: 4096 } },
@@ -125,7 +128,11 @@ describe('engine runner', () => {
     // Little's law: 8 / (TTFT + 63 TPOT) requests/ms arrive, each in prefill for TTFT.
     const inPrefill = (8 / (pre1.ttftMs + dec.tpotMs * 63)) * pre1.ttftMs;
     expect(inPrefill).toBeLessThan(1);
-    expect(p?.metrics.ttftMs).toBe(pre1.ttftMs);
+    // The ctx server's TTFT, its KV cache sent to a gen server (5 devices fit the NVLink tier), one gen iteration.
+    const ctxPricer = new StepPricer({ spec: model, device, par: makeParallel({ tp: 1 }), quant: planQuant(common.quant, device), workload: common.workload, serving: defaultServingOptions({ maxBatchedTokens: 4096, scheduling: 'steady-state' }) });
+    const handoff = kvHandoffMs(ctxPricer, dec.numDevices);
+    expect(handoff).toBeGreaterThan(0);
+    expect(p?.metrics.ttftMs).toBeCloseTo(pre1.ttftMs + handoff + dec.decodeStepMs, 9);
     expect(p?.metrics.tpotMs).toBe(dec.tpotMs);
     expect(p?.metrics.tokensPerS).toBe(Math.min(2 * dec.tokensPerS, preCap.qps * 64));
     // 1 ctx server x 1 device + 2 gen servers x 2 devices.

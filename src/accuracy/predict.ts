@@ -13,6 +13,7 @@ import { OptixUserError } from '../errors.js';
 import { listDeviceNames, loadDevice } from '../catalog/devices.js';
 import { resolveModel } from '../catalog/models.js';
 import { defaultQuantOptions, defaultServingOptions, estimate } from '../engine/index.js';
+import { disaggTtftMs } from '../engine/disagg.js';
 import { planQuant, type QuantPlan } from '../engine/quant.js';
 import { StepPricer, evaluate } from '../engine/serving.js';
 import { SERVING_ENGINES, type DeviceProfile, type ModelSpec, type ParallelConfig, type QuantOptions, type ServingEngine, type ServingOptions, type ServingPoint } from '../engine/types.js';
@@ -145,7 +146,7 @@ export class AccuracyPredictor {
     q: QuantOptions,
     row: MeasuredRow,
     mode: 'agg' | 'prefill' | 'decode',
-  ): Cached<ServingPoint> {
+  ): Cached<{ point: ServingPoint; pricer: StepPricer }> {
     const layout = mapLayout(worker.layout, spec);
     if (!layout.ok) return layout;
     const par: ParallelConfig = layout.value;
@@ -159,7 +160,7 @@ export class AccuracyPredictor {
         const r = estimate({ model: spec, device, parallel: par, quant: q, workload, serving, concurrency: worker.concurrency, mode });
         const pricer = new StepPricer({ spec, device, par, quant: this.plan(q, device), workload, serving });
         this.pricers.set(key, { ok: true, value: pricer });
-        return { ok: true, value: r.point };
+        return { ok: true, value: { point: r.point, pricer } };
       } catch (e) {
         if (!(e instanceof OptixUserError)) throw e;
         const reason = `invalid layout (${e.message.replace(spec.id, 'model')})`;
@@ -167,7 +168,7 @@ export class AccuracyPredictor {
         return { ok: false, reason };
       }
     }
-    return { ok: true, value: evaluate(cached.value, mode, Math.ceil(worker.concurrency / par.dp)) };
+    return { ok: true, value: { point: evaluate(cached.value, mode, Math.ceil(worker.concurrency / par.dp)), pricer: cached.value } };
   }
 
   predict(row: MeasuredRow): RowPrediction {
@@ -203,21 +204,22 @@ export class AccuracyPredictor {
     let tpotMs: number;
     let parts: Pick<RowPrediction, 'prefillStepMs' | 'decodeStepMs' | 'prefillQueueRequests'>;
     if (row.agg) {
-      const p = this.point(model.value, device.value, row.agg, q, row, 'agg');
-      if (!p.ok) return fail(p.reason);
-      if (p.value.oom) return fail('OOM (engine memory model)');
-      ttftMs = p.value.ttftMs;
-      tpotMs = p.value.tpotMs;
-      parts = { prefillStepMs: p.value.prefillStepMs, decodeStepMs: p.value.decodeStepMs, prefillQueueRequests: p.value.batchSize };
+      const r = this.point(model.value, device.value, row.agg, q, row, 'agg');
+      if (!r.ok) return fail(r.reason);
+      const p = r.value.point;
+      if (p.oom) return fail('OOM (engine memory model)');
+      ttftMs = p.ttftMs;
+      tpotMs = p.tpotMs;
+      parts = { prefillStepMs: p.prefillStepMs, decodeStepMs: p.decodeStepMs, prefillQueueRequests: p.batchSize };
     } else if (row.prefill && row.decode) {
       const pre = this.point(model.value, device.value, row.prefill, q, row, 'prefill');
       if (!pre.ok) return fail(pre.reason);
       const dec = this.point(model.value, device.value, row.decode, q, row, 'decode');
       if (!dec.ok) return fail(dec.reason);
-      if (pre.value.oom || dec.value.oom) return fail('OOM (engine memory model)');
-      ttftMs = pre.value.ttftMs;
-      tpotMs = dec.value.tpotMs;
-      parts = { prefillStepMs: pre.value.prefillStepMs, decodeStepMs: dec.value.decodeStepMs, prefillQueueRequests: pre.value.batchSize };
+      if (pre.value.point.oom || dec.value.point.oom) return fail('OOM (engine memory model)');
+      ttftMs = disaggTtftMs(pre.value.point.ttftMs, pre.value.pricer, dec.value.point.numDevices, dec.value.point.decodeStepMs);
+      tpotMs = dec.value.point.tpotMs;
+      parts = { prefillStepMs: pre.value.point.prefillStepMs, decodeStepMs: dec.value.point.decodeStepMs, prefillQueueRequests: pre.value.point.batchSize };
     } else {
       return fail('invalid layout (no worker)');
     }

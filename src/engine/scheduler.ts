@@ -53,8 +53,8 @@ export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>
   // One law fitted over every engine's rows: used when the engine is unknown.
   generic: { requestOverheadMs: 10, basePrefills: 3, clientsPerPrefill: 12, ...POOLED_DECODE },
   vllm: { requestOverheadMs: 10, basePrefills: 2.5, clientsPerPrefill: 16, ...POOLED_DECODE },
-  sglang: { requestOverheadMs: 230, basePrefills: 0.25, clientsPerPrefill: 5, ...POOLED_DECODE },
-  trtllm: { requestOverheadMs: 90, basePrefills: 2.75, clientsPerPrefill: 20, ...POOLED_DECODE },
+  sglang: { requestOverheadMs: 200, basePrefills: 0.5, clientsPerPrefill: 4, ...POOLED_DECODE },
+  trtllm: { requestOverheadMs: 30, basePrefills: 2.75, clientsPerPrefill: 12, ...POOLED_DECODE },
 };
 
 /** Mean TTFT (ms) of `inFlight` closed-loop requests per replica, given one request's prefill alone (ms). */

@@ -25,6 +25,9 @@ import {
   type QuantOptions,
   type ServingPoint,
 } from '../engine/index.js';
+import { disaggTtftMs } from '../engine/disagg.js';
+import { planQuant } from '../engine/quant.js';
+import { StepPricer } from '../engine/serving.js';
 import {
   isDisagg,
   mtpSize,
@@ -159,7 +162,8 @@ export function runEngineCase(config: CaseConfig, deps: EngineDeps = defaultEngi
   }
 
   // Disaggregated: prefill on num_ctx_servers ctx instances, decode on num_gen_servers gen instances.
-  // KV transfer between them is not modelled. The client's C requests sit mostly in decode; a ctx
+  // Under steady-state scheduling the TTFT also carries the KV hand-off to a gen instance and its
+  // first iteration (engine/disagg.ts). The client's C requests sit mostly in decode; a ctx
   // server only sees the arrivals: by Little's law, requests in prefill = arrival rate x prefill time,
   // with arrival rate = C / (TTFT + TPOT x (OSL - 1)) over the ctx servers.
   const ctx = config.worker_config?.ctx;
@@ -170,6 +174,8 @@ export function runEngineCase(config: CaseConfig, deps: EngineDeps = defaultEngi
   const prefillAt = (batch: number) =>
     deps.estimate({ model, device, parallel: ctxPar, quant, workload, serving: servingFor(ctx, config), concurrency: cappedConcurrency(batch, ctx, ctxPar.dp), mode: 'prefill' });
   const single = prefillAt(1);
+  const ctxServing = servingFor(ctx, config);
+  const ctxPricer = ctxServing.scheduling === 'steady-state' ? new StepPricer({ spec: model, device, par: ctxPar, quant: planQuant(quant, device), workload, serving: ctxServing }) : undefined;
   if (benchMode === 'ctx_only') {
     // Context servers alone, loaded with the client's requests as they come.
     for (const c of concurrencies) {
@@ -192,12 +198,13 @@ export function runEngineCase(config: CaseConfig, deps: EngineDeps = defaultEngi
     // The system delivers what the slower side sustains: gen output rate, or the ctx servers'
     // request capacity (at their largest batch) x output length.
     const capacity = prefillAt(cappedConcurrency(c, ctx, ctxPar.dp)).point.qps;
+    const ttftMs = ctxPricer === undefined ? pre.point.ttftMs : disaggTtftMs(pre.point.ttftMs, ctxPricer, dec.point.numDevices, dec.point.decodeStepMs);
     const tokensPerS = Math.min(nGen * dec.point.tokensPerS, nCtx * capacity * workload.outputLength);
     out.points.push({
       concurrency: c,
       metrics: {
         ...pointMetrics(dec.point),
-        ttftMs: pre.point.ttftMs,
+        ttftMs,
         tokensPerS,
         tokensPerSPerDevice: tokensPerS / devices,
         numDevices: devices,

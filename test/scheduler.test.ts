@@ -1,0 +1,94 @@
+/**
+ * The steady-state scheduler laws (src/engine/scheduler.ts) and the
+ * disaggregated TTFT terms (src/engine/disagg.ts), with hand-computed values.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { defaultQuantOptions, defaultServingOptions, makeParallel } from '../src/engine/defaults.js';
+import { disaggTtftMs, kvHandoffMs } from '../src/engine/disagg.js';
+import { planQuant } from '../src/engine/quant.js';
+import { queuedTtftMs, SCHEDULERS, steadyStateDecodeMs, type SchedulerModel } from '../src/engine/scheduler.js';
+import { evaluate, prefillCostPerRequestS, StepPricer } from '../src/engine/serving.js';
+import { SERVING_ENGINES, type ServingEngine } from '../src/engine/types.js';
+import { loadDevice } from '../src/catalog/devices.js';
+import { getCatalogModel } from '../src/engine/models/index.js';
+import { servingEngineOf } from '../src/accuracy/predict.js';
+
+const law: SchedulerModel = { requestOverheadMs: 10, basePrefills: 3, clientsPerPrefill: 12, decodeStepScale: 1.1, iterationOverheadMs: 0.5, prefillInterleave: 1 };
+
+describe('queue and decode laws', () => {
+  it('ttft = overhead + P x (base + B / clients)', () => {
+    // 10 + 20 x (3 + 24 / 12) = 110
+    expect(queuedTtftMs(law, 20, 24)).toBeCloseTo(110, 12);
+    expect(queuedTtftMs(law, 20, 0)).toBeCloseTo(70, 12);
+  });
+
+  it('decode iteration = step x scale + overhead', () => {
+    // 10 x 1.1 + 0.5
+    expect(steadyStateDecodeMs(law, 10)).toBeCloseTo(11.5, 12);
+  });
+
+  it('every engine has a law with positive constants, and TTFT grows with clients and prefill time', () => {
+    for (const e of SERVING_ENGINES) {
+      const m = SCHEDULERS[e];
+      expect(m.basePrefills, e).toBeGreaterThan(0);
+      expect(m.clientsPerPrefill, e).toBeGreaterThan(0);
+      expect(m.requestOverheadMs, e).toBeGreaterThanOrEqual(0);
+      expect(m.decodeStepScale, e).toBeGreaterThan(0);
+    }
+    fc.assert(
+      fc.property(fc.constantFrom(...SERVING_ENGINES), fc.double({ min: 0.1, max: 1e4, noNaN: true }), fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 1, max: 64 }), (e, p, b, db) => {
+        const m = SCHEDULERS[e];
+        return queuedTtftMs(m, p, b + db) >= queuedTtftMs(m, p, b) && queuedTtftMs(m, p * 1.5, b) >= queuedTtftMs(m, p, b);
+      }),
+    );
+  });
+
+  it("maps the data's backend names onto the engines, anything else to generic", () => {
+    expect(servingEngineOf('trtllm')).toBe('trtllm');
+    expect(servingEngineOf('SGLang')).toBe('sglang');
+    expect(servingEngineOf('vllm')).toBe('vllm');
+    expect(servingEngineOf('tgi')).toBe('generic');
+    expect(servingEngineOf('')).toBe('generic');
+  });
+});
+
+describe('steady-state serving points', () => {
+  const device = loadDevice('H100_SXM_80G');
+  const spec = getCatalogModel('Qwen/Qwen3-32B');
+  const quant = planQuant(defaultQuantOptions({ linear: 'FP8' }), device);
+  const workload = { inputLength: 1024, outputLength: 256, prefixCacheHitRate: 0 };
+  const pricer = (engine: ServingEngine, tp = 2) =>
+    new StepPricer({ spec, device, par: makeParallel({ tp }), quant, workload, serving: defaultServingOptions({ scheduling: 'steady-state', servingEngine: engine }) });
+
+  it('agg: TPOT is the decode iteration plus the interleaved prefill work, without the first token', () => {
+    for (const e of SERVING_ENGINES) {
+      const p = pricer(e);
+      const pt = evaluate(p, 'agg', 16);
+      const m = SCHEDULERS[e];
+      const interleaved = (m.prefillInterleave * 16 * prefillCostPerRequestS(p) * 1000) / 256;
+      expect(pt.tpotMs, e).toBeCloseTo(steadyStateDecodeMs(m, pt.decodeStepMs) + interleaved, 9);
+      expect(pt.ttftMs, e).toBeCloseTo(queuedTtftMs(m, pt.prefillStepMs, 16), 9);
+    }
+  });
+
+  it('the engine changes the TTFT, not the priced steps', () => {
+    const v = evaluate(pricer('vllm'), 'agg', 32);
+    const s = evaluate(pricer('sglang'), 'agg', 32);
+    expect(s.prefillStepMs).toBeCloseTo(v.prefillStepMs, 12);
+    expect(s.decodeStepMs).toBeCloseTo(v.decodeStepMs, 12);
+    expect(s.ttftMs).not.toBeCloseTo(v.ttftMs, 3);
+  });
+
+  it('disagg: the KV hand-off moves input x KV bytes per token per device over the tier holding both workers', () => {
+    const pre = pricer('trtllm', 2);
+    // Qwen3-32B: 64 layers x (K + V) x 8 KV heads x 128 dims x 2 B = 262,144 B per token; TP2 -> 131,072 per device.
+    const bytes = 1024 * 131072;
+    // 2 + 4 devices fit the 8-GPU NVLink tier: 1 us + bytes / (450 GB/s x 0.8).
+    expect(kvHandoffMs(pre, 4)).toBeCloseTo((1e-6 + bytes / (450e9 * 0.8)) * 1000, 9);
+    // 2 + 8 devices need the InfiniBand tier: slower.
+    expect(kvHandoffMs(pre, 8)).toBeGreaterThan(kvHandoffMs(pre, 4) * 2);
+    const total = disaggTtftMs(100, pre, 4, 12);
+    expect(total).toBeCloseTo(100 + kvHandoffMs(pre, 4) + steadyStateDecodeMs(SCHEDULERS.trtllm, 12), 9);
+  });
+});
