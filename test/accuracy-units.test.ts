@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mapKvCache, mapLayout, mapQuant, mapSystem, NVFP4_GROUP_SIZE } from '../src/accuracy/mapping.js';
 import { parseMeasuredCsv, sourceConcurrency } from '../src/accuracy/measured.js';
 import { apePct, median, quantile } from '../src/accuracy/stats.js';
-import { summarize, type RowOutcome } from '../src/accuracy/summary.js';
+import { summarize, summarizeByDeployment, type RowOutcome } from '../src/accuracy/summary.js';
 import { getCatalogModel } from '../src/engine/models/index.js';
 
 const dense = getCatalogModel('Qwen/Qwen3-32B');
@@ -76,6 +76,8 @@ describe('measured rows', () => {
     // The prefill pool serves the whole closed loop: 10 clients over one prefill worker (no worker column).
     expect(rows[1]!.prefill!.concurrency).toBe(10);
     expect(rows[1]!.line).toBe(3);
+    // Which rows gave their deployment: the disagg row without a decode batch size did not.
+    expect(rows.map((r) => r.deployment)).toEqual(['given', 'assumed', 'given', 'given']);
     // 0 in a size column means "not set"; no measured latency -> invalid, kept with a reason.
     expect(rows[2]!.agg?.layout.attentionDp).toBeNaN();
     expect(rows[2]!.agg?.concurrency).toBe(8);
@@ -115,11 +117,12 @@ describe('error statistics', () => {
       backend: 'trtllm',
       mode,
       family: 'LlamaForCausalLM',
+      deployment: mode === 'disagg' && ttft === 40 ? 'assumed' : 'given',
       ...(ttft !== undefined ? { ttftApePct: ttft } : {}),
       ...(tpot !== undefined ? { tpotApePct: tpot } : {}),
       ...(reason !== undefined ? { reason } : {}),
     });
-    const s = summarize([
+    const rows = [
       row('h100_sxm', 'agg', 10, 5),
       row('h100_sxm', 'agg', 20, 15),
       row('h100_sxm', 'agg', 30, 25),
@@ -127,7 +130,8 @@ describe('error statistics', () => {
       row('b200_sxm', 'disagg', undefined, undefined, 'unknown system'),
       row('b200_sxm', 'disagg', undefined, undefined, 'OOM (engine memory model)'),
       row('b200_sxm', 'disagg', undefined, undefined, 'unknown system'),
-    ]);
+    ];
+    const s = summarize(rows);
     // TTFT APEs [10, 20, 30, 40]: median 25; p90 at 0.9 x 3 = 2.7 -> 30 + 0.7 x 10 = 37.
     // TPOT APEs [5, 15, 25, 35]: median 20; p90 -> 25 + 0.7 x 10 = 32.
     expect(s).toEqual({
@@ -141,5 +145,10 @@ describe('error statistics', () => {
         { system: 'h100_sxm', backend: 'trtllm', mode: 'agg', rows: 3, ttftMedianApePct: 20, tpotMedianApePct: 15 },
       ],
     });
+    // The text report's split: 6 rows gave their deployment (3 predicted), 1 was assumed.
+    expect(summarizeByDeployment(rows)).toEqual([
+      { deployment: 'given', rows: 6, predicted: 3, ttftMedianApePct: 20, tpotMedianApePct: 15 },
+      { deployment: 'assumed', rows: 1, predicted: 1, ttftMedianApePct: 40, tpotMedianApePct: 35 },
+    ]);
   });
 });

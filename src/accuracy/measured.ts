@@ -34,6 +34,11 @@ export interface MeasuredRow {
   decode?: MeasuredWorker;
   ttftMs: number;
   tpotMs: number;
+  /**
+   * 'assumed' when the row gives no decode batch size and the client concurrency
+   * is put on one decode worker (worker counts unknown); 'given' otherwise.
+   */
+  deployment: 'given' | 'assumed';
   /** Why the row cannot be predicted whatever the engine does. */
   invalid?: string;
 }
@@ -131,6 +136,7 @@ function fromSilicon(r: Raw, line: number): MeasuredRow {
     precision: r.precision ?? '',
     ttftMs: num(r.silicon_ttft_ms),
     tpotMs: num(r.silicon_tpot_ms),
+    deployment: 'given',
   };
   if (mode !== 'agg' && mode !== 'disagg') return { ...row, invalid: `invalid row (mode '${r.mode ?? ''}')` };
   if (!(row.isl > 0) || !(row.osl > 0)) return { ...row, invalid: 'invalid row (isl/osl)' };
@@ -153,6 +159,7 @@ function fromSilicon(r: Raw, line: number): MeasuredRow {
   // client concurrency in silicon_data_source: it is put on one decode worker.
   const decodeConcurrency = dbs > 0 ? dbs * decDp : sourceConcurrency(r.silicon_data_source);
   if (!(decodeConcurrency > 0)) return { ...row, invalid: 'invalid layout (no decode batch size or concurrency)' };
+  if (!(dbs > 0)) row.deployment = 'assumed';
   // The prefill pool serves the whole closed loop: the engine's steady-state
   // TTFT takes the client requests per prefill worker (as it takes the requests
   // per replica in aggregated serving), at least one per DP rank.
@@ -191,6 +198,7 @@ function fromResults(r: Raw, line: number): MeasuredRow {
     precision: r.precision ?? '',
     ttftMs: num(r.ttft_ms),
     tpotMs: num(r.tpot_ms),
+    deployment: 'given',
   };
   if ((r.ok ?? 'true').toLowerCase() !== 'true') return { ...row, invalid: 'failed run (ok = false)' };
   if ((r.runner ?? '').toLowerCase() === 'engine') return { ...row, invalid: 'not a measurement (engine runner)' };

@@ -181,6 +181,7 @@ export class AccuracyPredictor {
       mode: row.mode,
       modelPath: row.modelPath,
       family: 'unknown',
+      deployment: row.deployment,
       isl: row.isl,
       osl: row.osl,
       concurrency: worker?.concurrency ?? NaN,

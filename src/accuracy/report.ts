@@ -2,7 +2,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { asciiTable } from '../cli/format.js';
 import type { RowPrediction } from './predict.js';
-import { summarizeByFamily, type AccuracySummary } from './summary.js';
+import { summarizeByDeployment, summarizeByFamily, type AccuracySummary } from './summary.js';
 
 function cell(v: number | null): string {
   return v === null ? '-' : v.toFixed(1);
@@ -29,6 +29,17 @@ export function renderAccuracyReport(summary: AccuracySummary, rows: readonly Ro
       summary.groups.map((g) => [g.system, g.backend, g.mode, g.rows, cell(g.ttftMedianApePct), cell(g.tpotMedianApePct)]),
     ),
   );
+  const byDeployment = summarizeByDeployment(rows);
+  if (byDeployment.some((d) => d.deployment === 'assumed')) {
+    lines.push('');
+    lines.push('By deployment (assumed: disagg rows without decode batch size or worker counts; the client concurrency is put on one decode worker):');
+    lines.push(
+      asciiTable(
+        ['deployment', 'rows', 'predicted', 'TTFT median APE %', 'TPOT median APE %'],
+        byDeployment.map((d) => [d.deployment, d.rows, d.predicted, cell(d.ttftMedianApePct), cell(d.tpotMedianApePct)]),
+      ),
+    );
+  }
   lines.push('');
   lines.push('By model family:');
   lines.push(
@@ -62,6 +73,7 @@ export const PREDICTION_COLUMNS = [
   'predicted_prefill_step_ms',
   'predicted_decode_step_ms',
   'prefill_queue_requests',
+  'deployment',
   'reason',
 ] as const;
 
@@ -93,6 +105,7 @@ export function predictionsCsv(rows: readonly RowPrediction[]): string {
     n(r.prefillStepMs),
     n(r.decodeStepMs),
     n(r.prefillQueueRequests),
+    r.deployment,
     r.reason ?? '',
   ]);
   return stringify(records, { header: true, columns: [...PREDICTION_COLUMNS] });

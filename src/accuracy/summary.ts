@@ -12,6 +12,8 @@ export interface RowOutcome {
   mode: 'agg' | 'disagg';
   /** Model family for the breakdown (HF architecture, e.g. DeepseekV3ForCausalLM). */
   family: string;
+  /** Whether the row gave its whole deployment, or the predictor assumed part of it (MeasuredRow.deployment). */
+  deployment: 'given' | 'assumed';
   ttftApePct?: number;
   tpotApePct?: number;
   /** Set when the row was not predicted. */
@@ -115,4 +117,29 @@ export function summarizeByFamily(rows: readonly RowOutcome[]): FamilySummary[] 
       tpotMedianApePct: jsonNumber(median(apes(p, 'tpotApePct'))),
     };
   });
+}
+
+export interface DeploymentSummary {
+  deployment: 'given' | 'assumed';
+  rows: number;
+  predicted: number;
+  ttftMedianApePct: number | null;
+  tpotMedianApePct: number | null;
+}
+
+/** Rows that gave their whole deployment vs rows where part of it was assumed (text report only). */
+export function summarizeByDeployment(rows: readonly RowOutcome[]): DeploymentSummary[] {
+  return (['given', 'assumed'] as const)
+    .map((deployment) => {
+      const all = rows.filter((r) => r.deployment === deployment);
+      const done = predictedOf(all);
+      return {
+        deployment,
+        rows: all.length,
+        predicted: done.length,
+        ttftMedianApePct: stats(apes(done, 'ttftApePct')).medianApePct,
+        tpotMedianApePct: stats(apes(done, 'tpotApePct')).medianApePct,
+      };
+    })
+    .filter((d) => d.rows > 0);
 }
