@@ -150,7 +150,7 @@ function main(): void {
   }
   const agg = points.filter((p) => p.agg);
   process.stdout.write('\nIn sample (TPOT over agg rows; a disagg TPOT is the decode iteration alone):\n');
-  process.stdout.write(report('  TTFT all rows', points, (p) => modelFor(models, p)).replace(/, TPOT.*/, '\n'));
+  process.stdout.write(report('  TTFT all rows', points, (p) => modelFor(models, p)).replace(/, TPOT.*/, ''));
   process.stdout.write(report('  agg rows', agg, (p) => modelFor(models, p)));
   process.stdout.write('Held out (refit without the held-out group, predict it; TTFT all rows, TPOT agg rows):\n');
   const variants = [

@@ -113,6 +113,24 @@ describe('engine runner', () => {
     expect(out.points[1]).toMatchObject({ concurrency: 16, metrics: { tpotMs: direct(8).tpotMs, batchSize: 8 } });
   });
 
+  it('benchmark.serving_engine picks the engine\'s queue law (default generic)', () => {
+    const at = (engine?: 'sglang') => runEngineCase(base({ benchmark: { ...base().benchmark, concurrency_list: '4', ...(engine ? { serving_engine: engine } : {}) } })).points[0]!;
+    const direct = (engine: 'generic' | 'sglang') =>
+      estimate({
+        model,
+        device,
+        parallel: makeParallel({ tp: 2 }),
+        quant: defaultQuantOptions({ linear: 'FP8' }),
+        workload: defaultWorkload(128, 64),
+        serving: defaultServingOptions({ maxBatchedTokens: 2048, scheduling: 'steady-state', servingEngine: engine }),
+        concurrency: 4,
+        mode: 'agg',
+      }).point;
+    expect(at().metrics.ttftMs).toBe(direct('generic').ttftMs);
+    expect(at('sglang').metrics.ttftMs).toBe(direct('sglang').ttftMs);
+    expect(at('sglang').metrics.ttftMs).not.toBeCloseTo(at().metrics.ttftMs, 0);
+  });
+
   it('a disagg case takes TTFT from the ctx servers (plus the KV hand-off and a gen iteration) and TPOT from the gen servers', () => {
     const cfg = base({
       hardware: { device: 'H100_SXM_80G', gpus_per_node: 8, num_ctx_servers: 1, num_gen_servers: 2 },

@@ -70,6 +70,13 @@ describe('ConfigValidator: schema', () => {
     expect(errs.some((m) => /:3:1: benchmark: missing required key 'input_length' \(add 'input_length:' under benchmark\)/.test(m))).toBe(true);
   });
 
+  it('benchmark.serving_engine takes the scheduler models by name', () => {
+    expect(validateCase(load(agg('    tensor_parallel_size: 4\n', { bench: '  serving_engine: sglang\n' })), ctx)).toEqual([]);
+    const errs = messages(validateCase(load(agg('    tensor_parallel_size: 4\n', { bench: '  serving_engine: tgi\n' })), ctx));
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatch(/case\d+\.yaml:8:\d+: benchmark\.serving_engine: .*generic.*vllm.*sglang.*trtllm/);
+  });
+
   it('explains a malformed concurrency_list once, not once per oneOf branch', () => {
     const errs = validateCase(load(agg('    tensor_parallel_size: 4\n').replace('"1 4"', '"1 two"')), ctx);
     expect(messages(errs)).toEqual([expect.stringMatching(/:5:21: benchmark\.concurrency_list: must be a string of positive integers/)]);
