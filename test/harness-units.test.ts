@@ -128,7 +128,7 @@ describe('engine runner', () => {
       }).point;
     expect(at().metrics.ttftMs).toBe(direct('generic').ttftMs);
     expect(at('sglang').metrics.ttftMs).toBe(direct('sglang').ttftMs);
-    expect(at('sglang').metrics.ttftMs).not.toBeCloseTo(at().metrics.ttftMs, 0);
+    expect(at('sglang').metrics.ttftMs).not.toBeCloseTo(at().metrics.ttftMs!, 0);
   });
 
   it('a disagg case takes TTFT from the ctx servers (plus the KV hand-off and a gen iteration) and TPOT from the gen servers', () => {
