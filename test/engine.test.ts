@@ -76,6 +76,19 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(priceOp(op, dev, eager).timeS).toBeCloseTo(1.5e-5, 12);
   });
 
+  it('attention kernels take their own floor when the profile has one, else matrixOp', () => {
+    const withFloors = { ...dev, staticCostS: { ...dev.staticCostS, matrixOp: 5e-6, attentionPrefillOp: 17e-6, attentionDecodeOp: 9e-6 } };
+    const noFloors = { ...dev, staticCostS: { ...dev.staticCostS, matrixOp: 5e-6 } };
+    const base = { count: 1, flops: 0, bytes: 0, dtype: 'bf16' as const, seqLen: 1 };
+    const pre = { ...base, name: 'p', kind: 'attention_prefill' as const };
+    const dec = { ...base, name: 'd', kind: 'attention_decode' as const };
+    // No work: the time is the static cost alone (eager pricing keeps all of it).
+    expect(priceOp(pre, withFloors, eager).timeS).toBeCloseTo(17e-6, 12);
+    expect(priceOp(dec, withFloors, eager).timeS).toBeCloseTo(9e-6, 12);
+    expect(priceOp(pre, noFloors, eager).timeS).toBeCloseTo(5e-6, 12);
+    expect(priceOp(dec, noFloors, eager).timeS).toBeCloseTo(5e-6, 12);
+  });
+
   it('decode attention reads the whole KV cache of the batch', () => {
     const ops = gqaAttentionOps(
       { spec: tinyDense(), par: makeParallel({ tp: 1 }), quant: bf16, shape: { decode: { sequences: 4, context: 1000, tokensPerSeq: 1 } }, tokens: 4 },

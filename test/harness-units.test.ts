@@ -8,6 +8,7 @@ import { gpuDecision } from '../src/harness/gpu-filter.js';
 import { globToRegExp, parseTestList, selectByTestList } from '../src/harness/testlist.js';
 import { createEngineRunner, quantFor, runEngineCase } from '../src/runners/engine.js';
 import { kvHandoffMs } from '../src/engine/disagg.js';
+import { SCHEDULERS, steadyStateDecodeMs } from '../src/engine/scheduler.js';
 import { planQuant } from '../src/engine/quant.js';
 import { StepPricer } from '../src/engine/serving.js';
 
@@ -150,7 +151,7 @@ describe('engine runner', () => {
     const ctxPricer = new StepPricer({ spec: model, device, par: makeParallel({ tp: 1 }), quant: planQuant(common.quant, device), workload: common.workload, serving: defaultServingOptions({ maxBatchedTokens: 4096, scheduling: 'steady-state' }) });
     const handoff = kvHandoffMs(ctxPricer, dec.numDevices);
     expect(handoff).toBeGreaterThan(0);
-    expect(p?.metrics.ttftMs).toBeCloseTo(pre1.ttftMs + handoff + dec.decodeStepMs, 9);
+    expect(p?.metrics.ttftMs).toBeCloseTo(pre1.ttftMs + handoff + steadyStateDecodeMs(SCHEDULERS.generic, dec.decodeStepMs), 9);
     expect(p?.metrics.tpotMs).toBe(dec.tpotMs);
     expect(p?.metrics.tokensPerS).toBe(Math.min(2 * dec.tokensPerS, preCap.qps * 64));
     // 1 ctx server x 1 device + 2 gen servers x 2 devices.

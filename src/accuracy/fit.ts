@@ -350,6 +350,25 @@ const matrixStatic: ScalarTarget = {
   families: ['gemm'],
 };
 
+/**
+ * Flash-attention kernels have their own floor (context ~11-13 us, generation
+ * ~5-9 us on H100/B200), far above a GEMM's: with it as a static cost the
+ * attention curves need not bend to express it.
+ */
+function attentionStatic(kind: 'attention_prefill' | 'attention_decode'): ScalarTarget {
+  const key = kind === 'attention_prefill' ? 'attentionPrefillOp' : 'attentionDecodeOp';
+  return {
+    name: `staticCostS.${key}`,
+    get: (p) => p.staticCostS[key] ?? p.staticCostS.matrixOp,
+    set: (p, v) => {
+      p.staticCostS[key] = v;
+    },
+    applies: (s) => s.op.kind === kind,
+    candidates: STATIC_LADDER,
+    families: [kind === 'attention_prefill' ? 'context_attention' : 'generation_attention'],
+  };
+}
+
 const collectiveStatic: ScalarTarget = {
   name: 'staticCostS.collective',
   get: (p) => p.staticCostS.collective,
@@ -391,7 +410,7 @@ export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curve
   const decodeDtypes = dtypesOf('attention_decode');
   for (const d of FITTED_DTYPES) if (decodeDtypes.has(d)) add(attentionDecodeByBytes(d), 4);
   add(commByBytes, 4);
-  const scalars = [matrixStatic, collectiveStatic].filter((t) => samples.some(t.applies));
+  const scalars = [matrixStatic, attentionStatic('attention_prefill'), attentionStatic('attention_decode'), collectiveStatic].filter((t) => samples.some(t.applies));
   return { curves, scalars };
 }
 

@@ -77,6 +77,14 @@ export function calibratedProfileYaml(baseText: string, fitted: DeviceProfile, m
   return doc.toString({ lineWidth: 0 });
 }
 
+/** The static costs this calibration wrote, e.g. 'matrixOp, attentionDecodeOp and collective'. */
+function staticFitted(meta: CalibrationMeta): string {
+  const names = Object.keys(meta.fitted)
+    .filter((n) => n.startsWith('staticCostS.'))
+    .map((n) => n.slice('staticCostS.'.length));
+  return names.length <= 1 ? (names[0] ?? 'nothing') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
+}
+
 function fittedNote(meta: CalibrationMeta, fams: string[]): string {
   return `fitted by optix calibrate to ${[...new Set(fams)].join(', ')} in ${meta.kernelsDir} (${KERNEL_TABLE_VERSIONS})`;
 }
@@ -94,7 +102,7 @@ function writeSources(doc: Document, meta: CalibrationMeta): void {
     }
     for (const [name, fams] of Object.entries(meta.fitted)) sources.set(sourceKey(name), fittedNote(meta, fams));
     sources.set('efficiency', `calibrated from kernel tables (${tables}); curves not fitted keep the specification profile's assumption`);
-    sources.set('staticCostS', 'matrixOp and collective fitted (see staticCostS.*); vectorOp and memoryOp from the specification profile');
+    sources.set('staticCostS', `${staticFitted(meta)} fitted (see staticCostS.*); vectorOp and memoryOp from the specification profile`);
   }
 }
 
@@ -117,7 +125,7 @@ function writePartialSources(doc: Document, meta: CalibrationMeta, fitsStatic: b
     sources.set('efficiency', note);
   }
   if (fitsStatic) {
-    const note = `matrixOp and collective fitted (see staticCostS.*); vectorOp and memoryOp keep the base profile's figures${keep('staticCostS')}`;
+    const note = `${staticFitted(meta)} fitted (see staticCostS.*); the others keep the base profile's figures${keep('staticCostS')}`;
     sources.delete('staticCostS');
     sources.set('staticCostS', note);
   }
@@ -130,13 +138,15 @@ function writeStatic(doc: Document, fitted: DeviceProfile, meta: CalibrationMeta
     vectorOp: seconds(st.vectorOp),
     memoryOp: seconds(st.memoryOp),
     collective: seconds(st.collective),
+    ...(st.attentionPrefillOp !== undefined ? { attentionPrefillOp: seconds(st.attentionPrefillOp) } : {}),
+    ...(st.attentionDecodeOp !== undefined ? { attentionDecodeOp: seconds(st.attentionDecodeOp) } : {}),
     ...(st.graphReplayFraction !== undefined ? { graphReplayFraction: st.graphReplayFraction } : {}),
   };
   setSection(
     doc,
     'staticCostS',
     staticValue,
-    ` Per-op static costs. matrixOp and collective are fitted to ${meta.kernelsDir} (see sources);\n vectorOp and memoryOp are kept from the specification profile (no table times them alone).`,
+    ` Per-op static costs. ${staticFitted(meta)} fitted to ${meta.kernelsDir} (see sources);\n the others are kept from the base profile (vectorOp and memoryOp: no table times them alone).`,
   );
 }
 

@@ -141,7 +141,11 @@ interface RawProfile {
   memoryBytes: Quantity;
   hbmBandwidthBytesPerS: Quantity;
   commGrid: Array<{ name: string; devices: number; bandwidthBytesPerS: Quantity; latencyS: Quantity; efficiency: number; topology?: string }>;
-  staticCostS: Record<'matrixOp' | 'vectorOp' | 'memoryOp' | 'collective', Quantity> & { graphReplayFraction?: number };
+  staticCostS: Record<'matrixOp' | 'vectorOp' | 'memoryOp' | 'collective', Quantity> & {
+    attentionPrefillOp?: Quantity;
+    attentionDecodeOp?: Quantity;
+    graphReplayFraction?: number;
+  };
   efficiency: {
     gemmByM: Partial<Record<Dtype | 'default', RawCurve>>;
     gemmByNK: RawCurve;
@@ -290,6 +294,8 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
       vectorOp: q(raw.staticCostS.vectorOp, 'seconds'),
       memoryOp: q(raw.staticCostS.memoryOp, 'seconds'),
       collective: q(raw.staticCostS.collective, 'seconds'),
+      ...(raw.staticCostS.attentionPrefillOp !== undefined ? { attentionPrefillOp: q(raw.staticCostS.attentionPrefillOp, 'seconds') } : {}),
+      ...(raw.staticCostS.attentionDecodeOp !== undefined ? { attentionDecodeOp: q(raw.staticCostS.attentionDecodeOp, 'seconds') } : {}),
       ...(raw.staticCostS.graphReplayFraction !== undefined ? { graphReplayFraction: raw.staticCostS.graphReplayFraction } : {}),
     },
     efficiency: {

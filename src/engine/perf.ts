@@ -99,13 +99,13 @@ export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): Op
     }
     case 'attention_prefill': {
       const computeS = op.flops / (matrixPeak(device, op.dtype) * prefillAttentionEfficiency(op, device));
-      return finish(computeS, memoryTime(device, op.bytes, eff.attentionPrefillByBytes), 'cube', st.matrixOp * scale);
+      return finish(computeS, memoryTime(device, op.bytes, eff.attentionPrefillByBytes), 'cube', (st.attentionPrefillOp ?? st.matrixOp) * scale);
     }
     case 'attention_decode': {
       const e = interpolateCurve(eff.attentionPrefillBySeqByDtype?.[op.dtype] ?? eff.attentionPrefillBySeq, op.seqLen ?? 1);
       const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
       const memoryS = memoryTime(device, op.bytes, eff.attentionDecodeByBytesByDtype?.[op.dtype] ?? eff.attentionDecodeByBytes);
-      return finish(computeS, memoryS, 'cube', st.matrixOp * scale);
+      return finish(computeS, memoryS, 'cube', (st.attentionDecodeOp ?? st.matrixOp) * scale);
     }
     case 'vector': {
       const computeS = op.flops / (vectorPeak(device) * eff.vector);

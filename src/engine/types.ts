@@ -160,6 +160,9 @@ export interface DeviceProfile {
     vectorOp: number;
     memoryOp: number;
     collective: number;
+    /** A flash-attention kernel's own floor (prefill / decode); matrixOp when absent. Calibrated profiles fit them. */
+    attentionPrefillOp?: number;
+    attentionDecodeOp?: number;
     /** Share of the static costs left under graph capture (--compile); default 0.25. */
     graphReplayFraction?: number;
   };
