@@ -39,7 +39,8 @@ type TpotLaw = Pick<SchedulerModel, 'decodeStepScale' | 'iterationOverheadMs' | 
 const range = (from: number, step: number, n: number): number[] => Array.from({ length: n }, (_, i) => Number((from + i * step).toFixed(6)));
 const TTFT_GRID: TtftLaw[] = [];
 for (const requestOverheadMs of range(0, 10, 26))
-  for (const basePrefills of range(0.25, 0.25, 16))
+  // At least the request's own prefill: a law below one prefill would let the overhead stand in for it.
+  for (const basePrefills of range(1, 0.25, 13))
     for (const clientsPerPrefill of [1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32]) TTFT_GRID.push({ requestOverheadMs, basePrefills, clientsPerPrefill });
 const TPOT_GRID: TpotLaw[] = [];
 for (const decodeStepScale of range(0.8, 0.05, 11))

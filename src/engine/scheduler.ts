@@ -53,7 +53,7 @@ export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>
   // One law fitted over every engine's rows: used when the engine is unknown.
   generic: { requestOverheadMs: 10, basePrefills: 3, clientsPerPrefill: 12, ...POOLED_DECODE },
   vllm: { requestOverheadMs: 0, basePrefills: 2.5, clientsPerPrefill: 12, ...POOLED_DECODE },
-  sglang: { requestOverheadMs: 200, basePrefills: 0.5, clientsPerPrefill: 4, ...POOLED_DECODE },
+  sglang: { requestOverheadMs: 170, basePrefills: 1.25, clientsPerPrefill: 5, ...POOLED_DECODE },
   trtllm: { requestOverheadMs: 30, basePrefills: 3.5, clientsPerPrefill: 16, ...POOLED_DECODE },
 };
 
