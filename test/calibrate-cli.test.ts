@@ -147,10 +147,11 @@ describe.runIf(existsSync(fullTables))('optix calibrate --curves (h100_sxm)', ()
     expect(p.efficiency.memoryByBytes).toEqual(b.efficiency.memoryByBytes);
     expect(p.efficiency.commByBytes).toEqual(b.efficiency.commByBytes);
     // The decode kernels' own floor belongs to the group; every other static cost is the base's.
-    const { attentionDecodeOp, ...otherStatic } = p.staticCostS;
+    const { attentionDecodeOp, attentionDecodePerKvPair, ...otherStatic } = p.staticCostS;
     expect(otherStatic).toEqual(b.staticCostS);
     expect(attentionDecodeOp).toBeGreaterThan(0);
-    expect(r.text).toMatch(/attentionDecodeOp fitted/);
+    expect(attentionDecodePerKvPair).toBeGreaterThanOrEqual(0);
+    expect(r.text).toMatch(/attentionDecodeOp and attentionDecodePerKvPair fitted/);
     expect(p.efficiency.attentionDecodeByBytesByDtype).toBeDefined();
     expect(p.efficiency.attentionDecodeByBytesByDtype).not.toEqual(b.efficiency.attentionDecodeByBytesByDtype);
     // Decode is the whole family of its fallback curve, so that one takes bf16's fit.

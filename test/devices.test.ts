@@ -394,10 +394,11 @@ describe('calibrated built-ins (H100, B200)', () => {
     for (const key of ['matrixPeakFlopsPerS', 'vectorPeakFlopsPerS', 'memoryBytes', 'hbmBandwidthBytesPerS', 'commGrid'] as const) expect(cal[key], key).toEqual(spec[key]);
     // Static costs: the GEMM / vector / memory / collective ones are the specification's; the
     // attention kernels' own floors are fitted with the attention curves.
-    const { attentionPrefillOp, attentionDecodeOp, ...rest } = cal.staticCostS;
+    const { attentionPrefillOp, attentionDecodeOp, attentionDecodePerKvPair, ...rest } = cal.staticCostS;
     expect(rest).toEqual(spec.staticCostS);
     expect(attentionPrefillOp).toBeGreaterThan(spec.staticCostS.matrixOp);
     expect(attentionDecodeOp).toBeGreaterThan(0);
+    expect(attentionDecodePerKvPair).toBeGreaterThan(0);
     // Left at specification: fp8/fp4 GEMMs (the single default curve), collectives.
     expect(cal.efficiency.gemmByM.default).toEqual(spec.efficiency.gemmByM.default);
     expect(cal.efficiency.gemmByNK).toEqual(spec.efficiency.gemmByNK);

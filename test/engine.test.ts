@@ -89,6 +89,19 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(priceOp(dec, noFloors, eager).timeS).toBeCloseTo(5e-6, 12);
   });
 
+  it('decode attention takes the larger of its read time and its (sequence, KV head) pairs x the per-pair time', () => {
+    const perPair = { ...dev, staticCostS: { ...dev.staticCostS, attentionDecodePerKvPair: 10e-9 } };
+    // 1 MB at the ideal device's HBM vs 4096 pairs x 10 ns = 41 us.
+    const op = { name: 'd', kind: 'attention_decode' as const, count: 1, flops: 0, bytes: 1e6, dtype: 'bf16' as const, seqLen: 16, kvPairs: 4096 };
+    const bytesOnly = priceOp({ ...op, kvPairs: undefined }, perPair, eager).timeS;
+    expect(bytesOnly).toBeLessThan(40.96e-6);
+    expect(priceOp(op, perPair, eager).timeS).toBeCloseTo(40.96e-6, 12);
+    // Few pairs: the read time stands.
+    expect(priceOp({ ...op, kvPairs: 1 }, perPair, eager).timeS).toBeCloseTo(bytesOnly, 15);
+    // A profile without the figure prices bytes alone.
+    expect(priceOp(op, dev, eager).timeS).toBeCloseTo(bytesOnly, 15);
+  });
+
   it('decode attention reads the whole KV cache of the batch', () => {
     const ops = gqaAttentionOps(
       { spec: tinyDense(), par: makeParallel({ tp: 1 }), quant: bf16, shape: { decode: { sequences: 4, context: 1000, tokensPerSeq: 1 } }, tokens: 4 },
@@ -100,6 +113,8 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(att.bytes).toBe(4_112_384);
     // 4 FLOPs per (query head, key, dim): 4 x 8 heads x 128 x 1000 keys x 4 queries = 16,384,000.
     expect(att.flops).toBe(16_384_000);
+    // Work units of flash decoding: 4 sequences x 2 KV heads.
+    expect(att.kvPairs).toBe(8);
   });
 
   it('causal pairs: 4 new tokens with no prior context attend to 1+2+3+4 keys', () => {

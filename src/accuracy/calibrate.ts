@@ -42,7 +42,7 @@ function groupOf(target: string): AtomicCurveGroup {
   if (gemm && (ATOMIC_CURVE_GROUPS as readonly string[]).includes(`gemm.${gemm[1]}`)) return `gemm.${gemm[1]}` as AtomicCurveGroup;
   if (target === 'memoryByBytes') return 'memory';
   if (target.startsWith('attentionPrefill') || target === 'staticCostS.attentionPrefillOp') return 'attention-prefill';
-  if (target.startsWith('attentionDecode') || target === 'staticCostS.attentionDecodeOp') return 'attention-decode';
+  if (target.startsWith('attentionDecode') || target === 'staticCostS.attentionDecodeOp' || target === 'staticCostS.attentionDecodePerKvPair') return 'attention-decode';
   if (target === 'commByBytes') return 'comm';
   if (target.startsWith('staticCostS.')) return 'static';
   throw new Error(`calibration target ${target} belongs to no --curves group`);

@@ -369,6 +369,20 @@ function attentionStatic(kind: 'attention_prefill' | 'attention_decode'): Scalar
   };
 }
 
+/** 0, then 0.25 ns .. 100 ns per (sequence, KV head) pair, log-spaced. */
+const PER_PAIR_LADDER = [0, ...Array.from({ length: 40 }, (_, i) => Number((0.25e-9 * Math.pow(400, i / 39)).toPrecision(3)))];
+
+const decodePerKvPair: ScalarTarget = {
+  name: 'staticCostS.attentionDecodePerKvPair',
+  get: (p) => p.staticCostS.attentionDecodePerKvPair ?? 0,
+  set: (p, v) => {
+    p.staticCostS.attentionDecodePerKvPair = v;
+  },
+  applies: (s) => s.op.kind === 'attention_decode' && s.op.kvPairs !== undefined,
+  candidates: PER_PAIR_LADDER,
+  families: ['generation_attention'],
+};
+
 const collectiveStatic: ScalarTarget = {
   name: 'staticCostS.collective',
   get: (p) => p.staticCostS.collective,
@@ -410,7 +424,7 @@ export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curve
   const decodeDtypes = dtypesOf('attention_decode');
   for (const d of FITTED_DTYPES) if (decodeDtypes.has(d)) add(attentionDecodeByBytes(d), 4);
   add(commByBytes, 4);
-  const scalars = [matrixStatic, attentionStatic('attention_prefill'), attentionStatic('attention_decode'), collectiveStatic].filter((t) => samples.some(t.applies));
+  const scalars = [matrixStatic, attentionStatic('attention_prefill'), attentionStatic('attention_decode'), decodePerKvPair, collectiveStatic].filter((t) => samples.some(t.applies));
   return { curves, scalars };
 }
 

@@ -140,6 +140,7 @@ function writeStatic(doc: Document, fitted: DeviceProfile, meta: CalibrationMeta
     collective: seconds(st.collective),
     ...(st.attentionPrefillOp !== undefined ? { attentionPrefillOp: seconds(st.attentionPrefillOp) } : {}),
     ...(st.attentionDecodeOp !== undefined ? { attentionDecodeOp: seconds(st.attentionDecodeOp) } : {}),
+    ...(st.attentionDecodePerKvPair !== undefined ? { attentionDecodePerKvPair: seconds(st.attentionDecodePerKvPair) } : {}),
     ...(st.graphReplayFraction !== undefined ? { graphReplayFraction: st.graphReplayFraction } : {}),
   };
   setSection(

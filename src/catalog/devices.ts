@@ -144,6 +144,7 @@ interface RawProfile {
   staticCostS: Record<'matrixOp' | 'vectorOp' | 'memoryOp' | 'collective', Quantity> & {
     attentionPrefillOp?: Quantity;
     attentionDecodeOp?: Quantity;
+    attentionDecodePerKvPair?: Quantity;
     graphReplayFraction?: number;
   };
   efficiency: {
@@ -296,6 +297,7 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
       collective: q(raw.staticCostS.collective, 'seconds'),
       ...(raw.staticCostS.attentionPrefillOp !== undefined ? { attentionPrefillOp: q(raw.staticCostS.attentionPrefillOp, 'seconds') } : {}),
       ...(raw.staticCostS.attentionDecodeOp !== undefined ? { attentionDecodeOp: q(raw.staticCostS.attentionDecodeOp, 'seconds') } : {}),
+      ...(raw.staticCostS.attentionDecodePerKvPair !== undefined ? { attentionDecodePerKvPair: q(raw.staticCostS.attentionDecodePerKvPair, 'seconds') } : {}),
       ...(raw.staticCostS.graphReplayFraction !== undefined ? { graphReplayFraction: raw.staticCostS.graphReplayFraction } : {}),
     },
     efficiency: {

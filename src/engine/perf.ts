@@ -104,7 +104,9 @@ export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): Op
     case 'attention_decode': {
       const e = interpolateCurve(eff.attentionPrefillBySeqByDtype?.[op.dtype] ?? eff.attentionPrefillBySeq, op.seqLen ?? 1);
       const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
-      const memoryS = memoryTime(device, op.bytes, eff.attentionDecodeByBytesByDtype?.[op.dtype] ?? eff.attentionDecodeByBytes);
+      const bytesS = memoryTime(device, op.bytes, eff.attentionDecodeByBytesByDtype?.[op.dtype] ?? eff.attentionDecodeByBytes);
+      // Many short sequences: the kernel's work units, not its reads, set the time.
+      const memoryS = Math.max(bytesS, (op.kvPairs ?? 0) * (st.attentionDecodePerKvPair ?? 0));
       return finish(computeS, memoryS, 'cube', (st.attentionDecodeOp ?? st.matrixOp) * scale);
     }
     case 'vector': {

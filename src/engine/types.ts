@@ -163,6 +163,11 @@ export interface DeviceProfile {
     /** A flash-attention kernel's own floor (prefill / decode); matrixOp when absent. Calibrated profiles fit them. */
     attentionPrefillOp?: number;
     attentionDecodeOp?: number;
+    /**
+     * Decode attention's time per (sequence, KV head) pair: with many short sequences the
+     * kernel is bound by its work units, not by the bytes it reads. Absent: no such floor.
+     */
+    attentionDecodePerKvPair?: number;
     /** Share of the static costs left under graph capture (--compile); default 0.25. */
     graphReplayFraction?: number;
   };

@@ -87,6 +87,7 @@ export function gqaAttentionOps(ctx: BuildContext, a: GqaAttentionSpec, layers: 
         bytes: dd.sequences * c * 2 * kvpr * d * quant.kvBytes + queries * 2 * hpr * d * ACT_BYTES,
         dtype: quant.attentionDtype,
         seqLen: c,
+        kvPairs: dd.sequences * kvpr,
       });
     }
   }
