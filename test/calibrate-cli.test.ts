@@ -177,6 +177,8 @@ describe.runIf(existsSync(fullTables))('optix calibrate --curves (h100_sxm)', ()
     expect(p.efficiency.gemmByM.int8).toBeUndefined();
     expect(Object.keys(p.efficiency.gemmByNKByDtype ?? {}).sort()).toEqual(['bf16', 'fp16']);
     expect(p.efficiency.memoryByBytes).toEqual(b.efficiency.memoryByBytes);
+    // bf16 GEMMs' own weight-read bandwidth comes with the group; fp8 GEMMs keep memoryByBytes.
+    expect(Object.keys(p.efficiency.gemmMemoryByBytesByDtype ?? {})).toEqual(['bf16']);
     expect(p.staticCostS).toEqual(b.staticCostS);
     expect(runs.bf16!.text).not.toMatch(/efficiency\.gemmByNK: fitted/);
     expect(runs.bf16!.text).toMatch(/efficiency\.gemmByM\.bf16: fitted by optix calibrate/);

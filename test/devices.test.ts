@@ -404,6 +404,7 @@ describe('calibrated built-ins (H100, B200)', () => {
     expect(cal.efficiency.gemmByNK).toEqual(spec.efficiency.gemmByNK);
     expect(cal.efficiency.commByBytes).toEqual(spec.efficiency.commByBytes);
     expect(cal.efficiency.gemmByM.fp8).toBeUndefined();
+    expect(Object.keys(cal.efficiency.gemmMemoryByBytesByDtype ?? {})).toEqual(['bf16']);
     // Fitted: bf16 GEMMs, memory, prefill and decode attention; each with its source note.
     expect(cal.efficiency.gemmByM.bf16).toBeDefined();
     expect(cal.efficiency.memoryByBytes).not.toEqual(spec.efficiency.memoryByBytes);

@@ -76,6 +76,19 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(priceOp(op, dev, eager).timeS).toBeCloseTo(1.5e-5, 12);
   });
 
+  it('a few-row GEMM reads its weights at its dtype\'s bandwidth curve when the profile has one', () => {
+    const half = [[1, 0.5]] as const;
+    const withCurve = { ...dev, efficiency: { ...dev.efficiency, gemmMemoryByBytesByDtype: { bf16: half } } };
+    // 1 x 4096 x 4096 bf16: 33.6 MB of weights (+ tiny activations) at 1 TB/s, or at half of it.
+    const op = linear('g', 1, 1, 4096, 4096, planQuant(defaultQuantOptions({ linear: 'DISABLED' }), dev));
+    const full = priceOp(op, dev, eager).timeS;
+    expect(full).toBeCloseTo(op.bytes / 1e12, 12);
+    expect(priceOp(op, withCurve, eager).timeS).toBeCloseTo(op.bytes / 0.5e12, 12);
+    // Another dtype keeps memoryByBytes.
+    const fp8 = linear('g', 1, 1, 4096, 4096, planQuant(defaultQuantOptions({ linear: 'FP8' }), dev));
+    expect(priceOp(fp8, withCurve, eager).timeS).toBeCloseTo(priceOp(fp8, dev, eager).timeS, 15);
+  });
+
   it('attention kernels take their own floor when the profile has one, else matrixOp', () => {
     const withFloors = { ...dev, staticCostS: { ...dev.staticCostS, matrixOp: 5e-6, attentionPrefillOp: 17e-6, attentionDecodeOp: 9e-6 } };
     const noFloors = { ...dev, staticCostS: { ...dev.staticCostS, matrixOp: 5e-6 } };

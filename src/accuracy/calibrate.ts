@@ -38,7 +38,7 @@ export function parseCurveGroups(values: readonly string[]): CurveGroup[] {
 
 /** The group a fit target (fit.ts's names) is written with. */
 function groupOf(target: string): AtomicCurveGroup {
-  const gemm = /^(?:gemmByM|gemmByNKByDtype)\.(\w+)$/.exec(target);
+  const gemm = /^(?:gemmByM|gemmByNKByDtype|gemmMemoryByBytesByDtype)\.(\w+)$/.exec(target);
   if (gemm && (ATOMIC_CURVE_GROUPS as readonly string[]).includes(`gemm.${gemm[1]}`)) return `gemm.${gemm[1]}` as AtomicCurveGroup;
   if (target === 'memoryByBytes') return 'memory';
   if (target.startsWith('attentionPrefill') || target === 'staticCostS.attentionPrefillOp') return 'attention-prefill';

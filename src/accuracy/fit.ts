@@ -231,6 +231,20 @@ export function fitProfile(
 // The targets of a GPU kernel-table calibration
 // ---------------------------------------------------------------------------
 
+/** Few-row GEMMs of one dtype: their weight-read bandwidth vs bytes (the memory side of their roofline). */
+function gemmMemoryByBytes(dtype: Dtype): CurveTarget {
+  return {
+    name: `gemmMemoryByBytesByDtype.${dtype}`,
+    get: (p) => p.efficiency.gemmMemoryByBytesByDtype?.[dtype] ?? p.efficiency.memoryByBytes,
+    set: (p, c) => {
+      p.efficiency.gemmMemoryByBytesByDtype = { ...p.efficiency.gemmMemoryByBytesByDtype, [dtype]: c };
+    },
+    xOf: (s) => (s.op.kind === 'gemm' && s.op.dtype === dtype && (s.op.m ?? 1) <= 16 && s.op.bytes >= 1 << 20 ? s.op.bytes : undefined),
+    families: ['gemm'],
+    fixedBelow: 1 << 20,
+  };
+}
+
 function gemmByM(dtype: Dtype): CurveTarget {
   return {
     name: `gemmByM.${dtype}`,
@@ -417,6 +431,7 @@ export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curve
   for (const d of FITTED_DTYPES) if (gemmDtypes.has(d)) add(gemmByM(d), 4);
   for (const d of FITTED_DTYPES) if (gemmDtypes.has(d)) add(gemmByNK(d), 2);
   add(memoryByBytes, 4);
+  for (const d of FITTED_DTYPES) if (gemmDtypes.has(d)) add(gemmMemoryByBytes(d), 4);
   const prefillDtypes = dtypesOf('attention_prefill');
   for (const d of FITTED_DTYPES) if (prefillDtypes.has(d)) add(attentionPrefillBySeq(d), 2);
   add(attentionPrefillByWork, 2);

@@ -182,6 +182,7 @@ function writeEfficiency(doc: Document, fitted: DeviceProfile, meta: Calibration
       attentionDecodeByBytes: curveValue(e.attentionDecodeByBytes),
       ...(e.attentionDecodeByBytesByDtype ? { attentionDecodeByBytesByDtype: byKey(e.attentionDecodeByBytesByDtype) } : {}),
       memoryByBytes: curveValue(e.memoryByBytes),
+      ...(e.gemmMemoryByBytesByDtype ? { gemmMemoryByBytesByDtype: byKey(e.gemmMemoryByBytesByDtype) } : {}),
       vector: e.vector,
       commByBytes: curveValue(e.commByBytes),
     },

@@ -158,6 +158,7 @@ interface RawProfile {
     attentionDecodeByBytes: RawCurve;
     attentionDecodeByBytesByDtype?: Partial<Record<Dtype, RawCurve>>;
     memoryByBytes: RawCurve;
+    gemmMemoryByBytesByDtype?: Partial<Record<Dtype, RawCurve>>;
     vector: number;
     commByBytes: RawCurve;
   };
@@ -310,6 +311,7 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
       ...(e.attentionPrefillByBytes !== undefined ? { attentionPrefillByBytes: curve(e.attentionPrefillByBytes, ['efficiency', 'attentionPrefillByBytes'], true) } : {}),
       attentionDecodeByBytes: curve(e.attentionDecodeByBytes, ['efficiency', 'attentionDecodeByBytes'], true),
       ...byDtype('attentionDecodeByBytesByDtype', e.attentionDecodeByBytesByDtype, true),
+      ...byDtype('gemmMemoryByBytesByDtype', e.gemmMemoryByBytesByDtype, true),
       memoryByBytes: curve(e.memoryByBytes, ['efficiency', 'memoryByBytes'], true),
       vector: e.vector,
       commByBytes: curve(e.commByBytes, ['efficiency', 'commByBytes'], true),

@@ -94,7 +94,7 @@ export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): Op
       const byNK = eff.gemmByNKByDtype?.[op.dtype] ?? eff.gemmByNK;
       const e = (curve ? interpolateCurve(curve, m) : 1) * interpolateCurve(byNK, nk);
       const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
-      const memoryS = memoryTime(device, op.bytes);
+      const memoryS = memoryTime(device, op.bytes, eff.gemmMemoryByBytesByDtype?.[op.dtype] ?? eff.memoryByBytes);
       return finish(computeS, memoryS, 'cube', st.matrixOp * scale);
     }
     case 'attention_prefill': {

@@ -33,10 +33,10 @@ import type { ServingEngine } from './types.js';
 /**
  * The decode side is one law for every engine: per-engine decode constants fit
  * the sample better but predict held-out model families worse. The pooled fit
- * is nearly the plain sum: the priced step + 0.125 ms per iteration (host work
+ * is nearly the plain sum: the priced step + 0.25 ms per iteration (host work
  * between iterations), all prefill work interleaved.
  */
-const POOLED_DECODE = { decodeStepScale: 1, iterationOverheadMs: 0.125, prefillInterleave: 1 } as const;
+const POOLED_DECODE = { decodeStepScale: 1, iterationOverheadMs: 0.25, prefillInterleave: 1 } as const;
 
 export interface SchedulerModel {
   requestOverheadMs: number;
@@ -51,10 +51,10 @@ export interface SchedulerModel {
 
 export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>>> = {
   // One law fitted over every engine's rows: used when the engine is unknown.
-  generic: { requestOverheadMs: 10, basePrefills: 3, clientsPerPrefill: 12, ...POOLED_DECODE },
-  vllm: { requestOverheadMs: 0, basePrefills: 2.5, clientsPerPrefill: 12, ...POOLED_DECODE },
-  sglang: { requestOverheadMs: 170, basePrefills: 1.25, clientsPerPrefill: 5, ...POOLED_DECODE },
-  trtllm: { requestOverheadMs: 30, basePrefills: 3.5, clientsPerPrefill: 16, ...POOLED_DECODE },
+  generic: { requestOverheadMs: 10, basePrefills: 2.5, clientsPerPrefill: 10, ...POOLED_DECODE },
+  vllm: { requestOverheadMs: 10, basePrefills: 2.25, clientsPerPrefill: 12, ...POOLED_DECODE },
+  sglang: { requestOverheadMs: 180, basePrefills: 1.25, clientsPerPrefill: 5, ...POOLED_DECODE },
+  trtllm: { requestOverheadMs: 90, basePrefills: 2.5, clientsPerPrefill: 20, ...POOLED_DECODE },
 };
 
 /** Mean TTFT (ms) of `inFlight` closed-loop requests per replica, given one request's prefill alone (ms). */

@@ -199,6 +199,11 @@ export interface DeviceProfile {
     attentionDecodeByBytesByDtype?: Partial<Record<Dtype, EfficiencyCurve>>;
     /** Bandwidth efficiency of memory-bound ops vs bytes moved. */
     memoryByBytes: EfficiencyCurve;
+    /**
+     * Optional per-dtype bandwidth efficiency of GEMMs' memory side (weight reads of few-row
+     * GEMMs): low-precision kernels with scales read HBM differently from bf16. Absent = memoryByBytes.
+     */
+    gemmMemoryByBytesByDtype?: Partial<Record<Dtype, EfficiencyCurve>>;
     /** Vector unit efficiency (flat). */
     vector: number;
     /** Collective bandwidth multiplier vs message bytes (on top of the tier's efficiency). */
