@@ -96,7 +96,7 @@ describe('optix accuracy --measured (small file)', () => {
 const E2E = {
   predictedShare: { target: 0.8, guard: 0.86 },
   tpotMedianApePct: { target: 15, guard: 17.5 },
-  ttftMedianApePct: { target: 25, guard: 31.5 },
+  ttftMedianApePct: { target: 25, guard: 31 },
 };
 
 describe.runIf(existsSync(silicon))('optix accuracy on silicon_calibration.csv (issue 4 targets, regression guards)', () => {
@@ -133,7 +133,7 @@ if (!existsSync(silicon)) {
 
 /** Op-level median APE: issue 4's target is 15% per family; guards hold the level the shipped profiles reach. */
 const KERNEL_SYSTEMS = [
-  ['h100_sxm', 'H100_SXM_80G', { gemm: 31, context_attention: 21, generation_attention: 21, all_reduce: 23 }],
+  ['h100_sxm', 'H100_SXM_80G', { gemm: 30, context_attention: 21, generation_attention: 21, all_reduce: 23 }],
   ['b200_sxm', 'B200_SXM_180G', { gemm: 40, context_attention: 17, generation_attention: 10, all_reduce: 27 }],
 ] as const;
 
