@@ -1,8 +1,9 @@
 /** Calibration fit on synthetic kernels: known efficiencies in, the same latencies out. */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { loadDevice } from '../src/catalog/devices.js';
-import { interpolateCurve } from '../src/engine/devices/curves.js';
-import { fitProfile, gpuCalibrationTargets, gridFor } from '../src/accuracy/fit.js';
+import { interpolateCurve, timeFallsAt } from '../src/engine/devices/curves.js';
+import { fitProfile, gpuCalibrationTargets, gridFor, keepTimeMonotone } from '../src/accuracy/fit.js';
 import { KERNEL_PRICING, kernelAccuracy, predictS, type KernelSample } from '../src/accuracy/kernels.js';
 import { collective, linear } from '../src/engine/ops/linear.js';
 import { planQuant } from '../src/engine/quant.js';
@@ -88,5 +89,26 @@ describe('optional per-dtype and work-axis curves in priceOp', () => {
     expect(eff(p, attn('fp8', 2048))).toBeCloseTo(0.4 * 0.75, 6); // 0.3
     expect(eff(p, attn('bf16', 2048))).toBeCloseTo(0.8 * 0.75, 6); // 0.6
     expect(eff(p, attn('bf16'))).toBeCloseTo(0.8, 6); // no queryRows: multiplier 1
+  });
+});
+
+describe('keepTimeMonotone', () => {
+  it('lowers a point whose efficiency grows faster than x, to the bound cut to 3 digits', () => {
+    // 0.1 at x=1 allows at most 0.4 at x=4; 1/3 x 3 allows 0.999... -> 0.999, never above the bound.
+    expect(keepTimeMonotone([[1, 0.1], [4, 0.9]])).toEqual([[1, 0.1], [4, 0.4]]);
+    const cut = keepTimeMonotone([[3, 0.3337], [9, 1]])[1]![1];
+    expect(cut).toBeLessThanOrEqual((0.3337 * 9) / 3);
+    expect(cut).toBe(1);
+    expect(keepTimeMonotone([[1, 0.30001], [3, 0.95]])[1]![1]).toBe(0.9);
+  });
+
+  it('property: the result keeps time monotone and never raises a point', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 1e-4, max: 1, noNaN: true }), { minLength: 1, maxLength: 12 }), (effs) => {
+        const curve = effs.map((e, i) => [2 ** (2 * i), e] as [number, number]);
+        const out = keepTimeMonotone(curve);
+        return timeFallsAt(out) === undefined && out.every(([, e], i) => e <= curve[i]![1]);
+      }),
+    );
   });
 });

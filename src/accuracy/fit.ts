@@ -105,9 +105,17 @@ export function keepTimeMonotone(curve: readonly (readonly [number, number])[]):
   for (let i = 1; i < out.length; i++) {
     const [x0, e0] = out[i - 1]!;
     const cap = (e0 * out[i]![0]) / x0;
-    if (out[i]![1] > cap) out[i] = [out[i]![0], Number(cap.toPrecision(3)) > cap ? Number((cap * (1 - 1e-3)).toPrecision(3)) : Number(cap.toPrecision(3))];
+    if (out[i]![1] > cap) out[i] = [out[i]![0], floorSignificant(cap, 3)];
   }
   return out;
+}
+
+/** `v` cut (not rounded) to `digits` significant digits, so that it never exceeds `v`. */
+function floorSignificant(v: number, digits: number): number {
+  if (!(v > 0)) return v;
+  const step = 10 ** (Math.floor(Math.log10(v)) - digits + 1);
+  const cut = Number((Math.floor(v / step) * step).toPrecision(digits));
+  return cut > v ? Number(((Math.floor(v / step) - 1) * step).toPrecision(digits)) : cut;
 }
 
 /** Re-grids a curve onto new x points, keeping its current shape as the start. */
