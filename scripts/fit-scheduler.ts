@@ -3,14 +3,17 @@
  * measured serving points, and prints how well they hold on data they were not
  * fitted to (leave one system out, leave one model family out).
  *
- *   npx tsc -p . && node dist/scripts/fit-scheduler.js [measured.csv]   (default ../shared/reference/silicon_calibration.csv)
+ *   npm run fit-scheduler     (or: node dist/scripts/fit-scheduler.js [measured.csv]; ~2 min on the reference file)
  *
- * For each predicted row the engine gives P (one request prefilled alone) and
- * B (requests per replica queueing for prefill); the law is
- * ttft = overhead + P x (base + B / clients). A grid search per serving engine
- * (and once over all rows, for 'generic') minimizes the median |log(pred / measured)|,
- * so that over- and under-prediction weigh alike and outliers do not steer it.
- * Paste the printed table into SCHEDULERS when the engine or the profiles change.
+ * For each predicted row the engine gives P (one request prefilled alone), B
+ * (requests per replica queueing for prefill) and the decode step; the laws are
+ * ttft = overhead + P x (base + B / clients) (+ the KV hand-off and first decode
+ * iteration of a disagg row) and tpot = step x scale + per-iteration overhead +
+ * interleave x the prefill work per output token. A grid search (TTFT per serving
+ * engine, and once over all rows for 'generic'; the decode law pooled) minimizes the
+ * median |log(pred / measured)|, so that over- and under-prediction weigh alike and
+ * outliers do not steer it. Paste the printed table into SCHEDULERS when the engine
+ * or the profiles change, and rerun accuracy.
  */
 import { readMeasuredFile } from '../src/accuracy/measured.js';
 import { defaultModelConfigDir, predictRows, servingEngineOf, type RowPrediction } from '../src/accuracy/predict.js';
