@@ -409,6 +409,7 @@ describe('calibrated built-ins (H100, B200)', () => {
     expect(cal.efficiency.gemmByM.bf16).toBeDefined();
     expect(cal.efficiency.memoryByBytes).not.toEqual(spec.efficiency.memoryByBytes);
     expect(cal.efficiency.attentionPrefillBySeqByDtype?.bf16).toBeDefined();
+    expect(cal.efficiency.attentionPrefillByHeadDim).toBeDefined();
     expect(cal.efficiency.attentionDecodeByBytesByDtype?.bf16).toBeDefined();
     for (const key of ['efficiency.gemmByM.bf16', 'efficiency.memoryByBytes', 'efficiency.attentionDecodeByBytesByDtype.bf16']) {
       expect(cal.sources[key], key).toMatch(/fitted by optix calibrate/);

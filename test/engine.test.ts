@@ -89,6 +89,16 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(priceOp(fp8, withCurve, eager).timeS).toBeCloseTo(priceOp(fp8, dev, eager).timeS, 15);
   });
 
+  it('prefill attention efficiency is multiplied by the head-dim curve when the profile has one', () => {
+    const byHeadDim = { ...dev, efficiency: { ...dev.efficiency, attentionPrefillByHeadDim: [[64, 0.5], [128, 1]] as Array<[number, number]> } };
+    const op = { name: 'p', kind: 'attention_prefill' as const, count: 1, flops: 1e12, bytes: 0, dtype: 'bf16' as const, seqLen: 1024, headDim: 64 };
+    const plain = priceOp(op, dev, eager).timeS;
+    // Half the efficiency at d64: twice the compute time; d128 and an op without a head dim: unchanged.
+    expect(priceOp(op, byHeadDim, eager).timeS).toBeCloseTo(2 * plain, 12);
+    expect(priceOp({ ...op, headDim: 128 }, byHeadDim, eager).timeS).toBeCloseTo(plain, 12);
+    expect(priceOp({ ...op, headDim: undefined }, byHeadDim, eager).timeS).toBeCloseTo(plain, 12);
+  });
+
   it('attention kernels take their own floor when the profile has one, else matrixOp', () => {
     const withFloors = { ...dev, staticCostS: { ...dev.staticCostS, matrixOp: 5e-6, attentionPrefillOp: 17e-6, attentionDecodeOp: 9e-6 } };
     const noFloors = { ...dev, staticCostS: { ...dev.staticCostS, matrixOp: 5e-6 } };
@@ -128,6 +138,18 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(att.flops).toBe(16_384_000);
     // Work units of flash decoding: 4 sequences x 2 KV heads.
     expect(att.kvPairs).toBe(8);
+  });
+
+  it('prefill attention ops carry their head dim (GQA: head_dim; MLA: nope + rope)', () => {
+    const ops = gqaAttentionOps(
+      { spec: tinyDense(), par: makeParallel({ tp: 1 }), quant: bf16, shape: { prefill: { sequences: 1, newTokens: 64, priorContext: 0 } }, tokens: 64 },
+      tinyDense().attention as never,
+      2,
+    );
+    expect(ops.find((o) => o.kind === 'attention_prefill')!.headDim).toBe(128);
+    const ds = getCatalogModel('deepseek-ai/DeepSeek-V3');
+    const mla = buildStepOps(ds, makeParallel({ tp: 8 }), planQuant(defaultQuantOptions({ linear: 'FP8' }), dev), { prefill: { sequences: 1, newTokens: 16, priorContext: 0 } });
+    expect(mla.find((o) => o.kind === 'attention_prefill')!.headDim).toBe(128 + 64);
   });
 
   it('causal pairs: 4 new tokens with no prior context attend to 1+2+3+4 keys', () => {

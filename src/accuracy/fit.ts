@@ -320,6 +320,17 @@ const attentionPrefillByWork: CurveTarget = {
   families: ['context_attention'],
 };
 
+/** The third axis of prefill attention: head dim (tile efficiency), shared by the dtypes. */
+const attentionPrefillByHeadDim: CurveTarget = {
+  name: 'attentionPrefillByHeadDim',
+  get: (p) => p.efficiency.attentionPrefillByHeadDim ?? [[1, 1]],
+  set: (p, c) => {
+    p.efficiency.attentionPrefillByHeadDim = c;
+  },
+  xOf: (s) => (s.op.kind === 'attention_prefill' ? s.op.headDim : undefined),
+  families: ['context_attention'],
+};
+
 /** The memory side of prefill attention's roofline; its small-bytes end carries the kernel's floor. */
 const attentionPrefillByBytes: CurveTarget = {
   name: 'attentionPrefillByBytes',
@@ -443,6 +454,7 @@ export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curve
   const prefillDtypes = dtypesOf('attention_prefill');
   for (const d of FITTED_DTYPES) if (prefillDtypes.has(d)) add(attentionPrefillBySeq(d), 2);
   add(attentionPrefillByWork, 2);
+  add(attentionPrefillByHeadDim, 2);
   add(attentionPrefillByBytes, 4);
   const decodeDtypes = dtypesOf('attention_decode');
   for (const d of FITTED_DTYPES) if (decodeDtypes.has(d)) add(attentionDecodeByBytes(d), 4);

@@ -178,6 +178,7 @@ function writeEfficiency(doc: Document, fitted: DeviceProfile, meta: Calibration
       attentionPrefillBySeq: curveValue(e.attentionPrefillBySeq),
       ...(e.attentionPrefillBySeqByDtype ? { attentionPrefillBySeqByDtype: byKey(e.attentionPrefillBySeqByDtype) } : {}),
       ...(e.attentionPrefillByWork ? { attentionPrefillByWork: curveValue(e.attentionPrefillByWork) } : {}),
+      ...(e.attentionPrefillByHeadDim ? { attentionPrefillByHeadDim: curveValue(e.attentionPrefillByHeadDim) } : {}),
       ...(e.attentionPrefillByBytes ? { attentionPrefillByBytes: curveValue(e.attentionPrefillByBytes) } : {}),
       attentionDecodeByBytes: curveValue(e.attentionDecodeByBytes),
       ...(e.attentionDecodeByBytesByDtype ? { attentionDecodeByBytesByDtype: byKey(e.attentionDecodeByBytesByDtype) } : {}),

@@ -154,6 +154,7 @@ interface RawProfile {
     attentionPrefillBySeq: RawCurve;
     attentionPrefillBySeqByDtype?: Partial<Record<Dtype, RawCurve>>;
     attentionPrefillByWork?: RawCurve;
+    attentionPrefillByHeadDim?: RawCurve;
     attentionPrefillByBytes?: RawCurve;
     attentionDecodeByBytes: RawCurve;
     attentionDecodeByBytesByDtype?: Partial<Record<Dtype, RawCurve>>;
@@ -308,6 +309,7 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
       attentionPrefillBySeq: curve(e.attentionPrefillBySeq, ['efficiency', 'attentionPrefillBySeq'], false),
       ...byDtype('attentionPrefillBySeqByDtype', e.attentionPrefillBySeqByDtype, false),
       ...(e.attentionPrefillByWork !== undefined ? { attentionPrefillByWork: curve(e.attentionPrefillByWork, ['efficiency', 'attentionPrefillByWork'], false) } : {}),
+      ...(e.attentionPrefillByHeadDim !== undefined ? { attentionPrefillByHeadDim: curve(e.attentionPrefillByHeadDim, ['efficiency', 'attentionPrefillByHeadDim'], false) } : {}),
       ...(e.attentionPrefillByBytes !== undefined ? { attentionPrefillByBytes: curve(e.attentionPrefillByBytes, ['efficiency', 'attentionPrefillByBytes'], true) } : {}),
       attentionDecodeByBytes: curve(e.attentionDecodeByBytes, ['efficiency', 'attentionDecodeByBytes'], true),
       ...byDtype('attentionDecodeByBytesByDtype', e.attentionDecodeByBytesByDtype, true),

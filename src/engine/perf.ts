@@ -79,7 +79,8 @@ export function prefillAttentionEfficiency(op: Op, device: DeviceProfile): numbe
   const eff = device.efficiency;
   const bySeq = interpolateCurve(eff.attentionPrefillBySeqByDtype?.[op.dtype] ?? eff.attentionPrefillBySeq, op.seqLen ?? 1);
   const byWork = eff.attentionPrefillByWork !== undefined && op.queryRows !== undefined ? interpolateCurve(eff.attentionPrefillByWork, op.queryRows) : 1;
-  return bySeq * byWork;
+  const byHeadDim = eff.attentionPrefillByHeadDim !== undefined && op.headDim !== undefined ? interpolateCurve(eff.attentionPrefillByHeadDim, op.headDim) : 1;
+  return bySeq * byWork * byHeadDim;
 }
 
 export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): OpTime {

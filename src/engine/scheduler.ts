@@ -51,10 +51,10 @@ export interface SchedulerModel {
 
 export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>>> = {
   // One law fitted over every engine's rows: used when the engine is unknown.
-  generic: { requestOverheadMs: 10, basePrefills: 2.5, clientsPerPrefill: 10, ...POOLED_DECODE },
+  generic: { requestOverheadMs: 10, basePrefills: 3, clientsPerPrefill: 12, ...POOLED_DECODE },
   vllm: { requestOverheadMs: 10, basePrefills: 2.25, clientsPerPrefill: 12, ...POOLED_DECODE },
   sglang: { requestOverheadMs: 180, basePrefills: 1.25, clientsPerPrefill: 5, ...POOLED_DECODE },
-  trtllm: { requestOverheadMs: 90, basePrefills: 2.5, clientsPerPrefill: 20, ...POOLED_DECODE },
+  trtllm: { requestOverheadMs: 20, basePrefills: 4, clientsPerPrefill: 16, ...POOLED_DECODE },
 };
 
 /** Mean TTFT (ms) of `inFlight` closed-loop requests per replica, given one request's prefill alone (ms). */

@@ -189,6 +189,11 @@ export interface DeviceProfile {
      */
     attentionPrefillByWork?: EfficiencyCurve;
     /**
+     * Optional multiplier on prefill attention vs head dim: flash-attention tiles get more
+     * work per loaded K/V row as the head widens (measured: d64 runs well below d256). Absent = 1.
+     */
+    attentionPrefillByHeadDim?: EfficiencyCurve;
+    /**
      * Optional bandwidth efficiency of prefill attention vs its bytes (Q, K, V, O): the memory
      * side of its roofline, which also carries the kernel's floor. Absent = `memoryByBytes`.
      */

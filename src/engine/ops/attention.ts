@@ -73,6 +73,7 @@ export function gqaAttentionOps(ctx: BuildContext, a: GqaAttentionSpec, layers: 
         dtype: quant.attentionDtype,
         seqLen: effectiveContext(p.priorContext + p.newTokens, window),
         queryRows: newTok * hpr,
+        headDim: d,
       });
     }
     if (shape.decode) {
@@ -137,6 +138,7 @@ export function mlaAttentionOps(ctx: BuildContext, a: MlaAttentionSpec, layers: 
       dtype: quant.attentionDtype,
       seqLen: p.priorContext + p.newTokens,
       queryRows: newTok * hpr,
+      headDim: qkDim,
     });
   }
   if (shape.decode) {

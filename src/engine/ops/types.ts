@@ -22,6 +22,8 @@ export interface Op {
   seqLen?: number;
   /** Prefill attention: new tokens x query heads on this device, the rows the kernel tiles over. */
   queryRows?: number;
+  /** Prefill attention: the query/key head dim (MLA: nope + rope). */
+  headDim?: number;
   /** Decode attention: (sequence, KV head) pairs on the device, one flash-decoding work unit each. */
   kvPairs?: number;
   collective?: { kind: CollectiveKind; groupSize: number; messageBytes: number };
