@@ -45,6 +45,10 @@ describe('optix estimate', () => {
     expect(sglang.point.prefillStepMs).toBeCloseTo(steady.point.prefillStepMs, 9);
     expect(sglang.point.ttftMs).toBeCloseTo(queuedTtftMs(SCHEDULERS.sglang, sglang.point.prefillStepMs, 8), 6);
     expect(sglang.point.ttftMs).not.toBeCloseTo(steady.point.ttftMs, 0);
+    // The text output names the law behind its numbers.
+    const text = await runOptix([...example, '--scheduling', 'steady-state', '--serving-engine', 'sglang']);
+    const law = SCHEDULERS.sglang;
+    expect(text.stdout).toContain(`Steady-state scheduling, sglang scheduler: TTFT = ${law.requestOverheadMs} ms + prefill step x (${law.basePrefills} + 8 / ${law.clientsPerPrefill})`);
     const bad = await runOptix([...example, '--serving-engine', 'tgi']);
     expect(bad.exitCode).not.toBe(0);
     expect(bad.stderr).toMatch(/--serving-engine.*tgi.*generic, vllm, sglang, trtllm/s);

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { OptixUserError } from '../../errors.js';
 import { estimate } from '../../engine/index.js';
 import type { EstimateResult } from '../../engine/api.js';
-import type { ParallelConfig, StepLatency } from '../../engine/types.js';
+import type { ParallelConfig, ServingEngine, StepLatency } from '../../engine/types.js';
+import { SCHEDULERS } from '../../engine/scheduler.js';
 import { makeParallel } from '../../engine/defaults.js';
 import { asciiTable, fixed, formatParallel, gb, pct, printJson } from '../format.js';
 import { addEngineOptions, parseIntArg, quantFromFlags, type EngineFlags } from '../options.js';
@@ -94,6 +95,14 @@ function mapValues(o: Record<string, number>, f: (v: number) => number): Record<
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 }
 
+/** The queue and decode laws behind a steady-state TTFT/TPOT (engine/scheduler.ts), with this point's B. */
+function steadyStateLaw(engine: ServingEngine, mode: string, batch: number): string {
+  const m = SCHEDULERS[engine];
+  const ttft = `TTFT = ${m.requestOverheadMs} ms + prefill step x (${m.basePrefills} + ${batch} / ${m.clientsPerPrefill})`;
+  const tpot = `TPOT = decode step x ${m.decodeStepScale} + ${m.iterationOverheadMs} ms${mode === 'agg' ? ` + ${m.prefillInterleave} x ${batch} x prefill cost / output` : ''}`;
+  return `Steady-state scheduling, ${engine} scheduler: ${mode === 'decode' ? tpot : mode === 'prefill' ? ttft : `${ttft}; ${tpot}`}`;
+}
+
 function render(modelId: string, deviceName: string, r: EstimateResult, f: EstimateFlags): string {
   const p = r.point;
   const m = p.memory;
@@ -114,6 +123,7 @@ function render(modelId: string, deviceName: string, r: EstimateResult, f: Estim
       `; max ${m.maxSequencesPerReplica} sequences per replica${m.oom ? '  [OOM]' : ''}`,
   );
   lines.push(`Time shares (${p.mode === 'prefill' ? 'prefill' : 'decode'} step): Mem ${pct(p.shares.mem)}% | Comm ${pct(p.shares.comm)}% | Cube ${pct(p.shares.cube)}% | Vec ${pct(p.shares.vec)}%`);
+  if (f.scheduling === 'steady-state') lines.push(steadyStateLaw(f.servingEngine, p.mode, p.batchSize));
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (f.detail) {
     for (const [title, step] of [
