@@ -88,6 +88,8 @@ function apeMedian(pairs: readonly [number, number][]): number {
 
 function toPoint(r: RowPrediction): Point | undefined {
   if (r.ttftMs === undefined || r.tpotMs === undefined || r.prefillStepMs === undefined || r.prefillQueueRequests === undefined || r.decodeStepMs === undefined) return undefined;
+  // Rows whose worker counts were assumed say nothing reliable about a queue of unknown length.
+  if (r.deployment === 'assumed') return undefined;
   const used = SCHEDULERS[servingEngineOf(r.backend)];
   const agg = r.mode === 'agg';
   // Undo the interleave weight the prediction was made with, to refit it.

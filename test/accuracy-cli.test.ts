@@ -84,6 +84,15 @@ describe('optix accuracy --measured (small file)', () => {
     expect(r.stderr).toMatch(/bad\.csv:1:1: unrecognized measured-data columns/);
     const k = await optix('accuracy', '--kernels', tmp);
     expect(k.stderr).toMatch(/--kernels needs --device NAME/);
+    const d = await optix('accuracy', '--measured', file, '--deployment', 'nope');
+    expect(d.exitCode).toBe(2);
+    expect(d.stderr).toMatch(/--deployment must be given or assumed, got 'nope'/);
+  });
+
+  it('--deployment filters rows: every agg row gives its deployment', async () => {
+    const given = JSON.parse((await optix('accuracy', '--measured', file, '--deployment', 'given', '--json')).stdout) as Summary;
+    const assumed = JSON.parse((await optix('accuracy', '--measured', file, '--deployment', 'assumed', '--json')).stdout) as Summary;
+    expect([given.rows, assumed.rows]).toEqual([5, 0]);
   });
 });
 
@@ -124,6 +133,19 @@ describe.runIf(existsSync(silicon))('optix accuracy on silicon_calibration.csv (
   it(`median TTFT APE stays at or below ${E2E.ttftMedianApePct.guard}% (target ${E2E.ttftMedianApePct.target}%)`, () => {
     expect(s.ttft.medianApePct).toBeLessThanOrEqual(E2E.ttftMedianApePct.guard);
   });
+});
+// The rows that give their whole deployment (all but the 921 disagg rows without worker counts):
+// there the issue's targets are met, and this holds them.
+describe.runIf(existsSync(silicon))('optix accuracy --deployment given on silicon_calibration.csv (issue 4 targets)', () => {
+  it(`median TTFT <= ${E2E.ttftMedianApePct.target}% and TPOT <= ${E2E.tpotMedianApePct.target}%`, async () => {
+    const r = await optix('accuracy', '--measured', silicon, '--deployment', 'given', '--json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const g = JSON.parse(r.stdout) as Summary;
+    console.log(`rows with a given deployment: ${g.predicted} of ${g.rows} predicted, TTFT ${g.ttft.medianApePct.toFixed(1)}%, TPOT ${g.tpot.medianApePct.toFixed(1)}%`);
+    expect(g.rows).toBe(2463);
+    expect(g.ttft.medianApePct).toBeLessThanOrEqual(E2E.ttftMedianApePct.target);
+    expect(g.tpot.medianApePct).toBeLessThanOrEqual(E2E.tpotMedianApePct.target);
+  }, 60_000);
 });
 if (!existsSync(silicon)) {
   describe('optix accuracy on silicon_calibration.csv', () => {

@@ -10,13 +10,15 @@ export interface MeasuredFilter {
   system?: string;
   backend?: string;
   mode?: 'agg' | 'disagg';
+  /** Rows that give their whole deployment, or whose worker counts the predictor assumes (MeasuredRow.deployment). */
+  deployment?: 'given' | 'assumed';
   /** Keep the first N rows (after the other filters). */
   limit?: number;
 }
 
 export function filterRows(rows: readonly MeasuredRow[], f: MeasuredFilter): MeasuredRow[] {
   const eq = (a: string, b: string | undefined): boolean => b === undefined || a.toLowerCase() === b.toLowerCase();
-  const kept = rows.filter((r) => eq(r.system, f.system) && eq(r.backend, f.backend) && eq(r.mode, f.mode));
+  const kept = rows.filter((r) => eq(r.system, f.system) && eq(r.backend, f.backend) && eq(r.mode, f.mode) && eq(r.deployment, f.deployment));
   return f.limit === undefined ? kept : kept.slice(0, f.limit);
 }
 

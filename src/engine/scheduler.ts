@@ -23,8 +23,8 @@
  *
  * The constants are fitted to shared/reference/silicon_calibration.csv by
  * scripts/fit-scheduler.ts (grid search for the least median |log error|; TTFT
- * over agg and disagg rows, TPOT over agg rows), with the built-in profiles of
- * the same commit. That script also prints the errors on held-out systems and
+ * over agg and disagg rows that give their whole deployment, TPOT over agg
+ * rows), with the built-in profiles of the same commit. That script also prints the errors on held-out systems and
  * model families, which chose the form: TTFT per engine, decode pooled. They
  * are the only serving-level numbers fitted to that data set.
  */
@@ -51,10 +51,10 @@ export interface SchedulerModel {
 
 export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>>> = {
   // One law fitted over every engine's rows: used when the engine is unknown.
-  generic: { requestOverheadMs: 10, basePrefills: 3, clientsPerPrefill: 12, ...POOLED_DECODE },
+  generic: { requestOverheadMs: 10, basePrefills: 2.75, clientsPerPrefill: 12, ...POOLED_DECODE },
   vllm: { requestOverheadMs: 10, basePrefills: 2.25, clientsPerPrefill: 12, ...POOLED_DECODE },
-  sglang: { requestOverheadMs: 180, basePrefills: 1.25, clientsPerPrefill: 5, ...POOLED_DECODE },
-  trtllm: { requestOverheadMs: 20, basePrefills: 4, clientsPerPrefill: 16, ...POOLED_DECODE },
+  sglang: { requestOverheadMs: 200, basePrefills: 1.5, clientsPerPrefill: 5, ...POOLED_DECODE },
+  trtllm: { requestOverheadMs: 150, basePrefills: 1, clientsPerPrefill: 16, ...POOLED_DECODE },
 };
 
 /** Mean TTFT (ms) of `inFlight` closed-loop requests per replica, given one request's prefill alone (ms). */

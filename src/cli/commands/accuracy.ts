@@ -25,6 +25,7 @@ interface AccuracyFlags {
   system?: string;
   backend?: string;
   mode?: string;
+  deployment?: string;
   limit?: number;
   maxBatchedTokens: number;
 }
@@ -43,6 +44,7 @@ export function register(program: Command): void {
     .option('--system <name>', '--measured: only rows of this system (e.g. h100_sxm)')
     .option('--backend <name>', '--measured: only rows of this backend (trtllm, sglang, vllm)')
     .option('--mode <mode>', '--measured: only agg or disagg rows')
+    .option('--deployment <kind>', "--measured: only rows whose deployment the data gives ('given') or that lack worker counts ('assumed')")
     .option('--limit <n>', '--measured: only the first N rows (after the filters)', parseIntArg('--limit'))
     .option('--max-batched-tokens <n>', 'token budget of one prefill or mixed step', parseIntArg('--max-batched-tokens'), 8192)
     .action((flags: AccuracyFlags) => {
@@ -56,6 +58,9 @@ export function register(program: Command): void {
 
 function runMeasured(file: string, f: AccuracyFlags): void {
   if (f.mode !== undefined && f.mode !== 'agg' && f.mode !== 'disagg') throw new OptixUserError(`--mode must be agg or disagg, got '${f.mode}'`);
+  if (f.deployment !== undefined && f.deployment !== 'given' && f.deployment !== 'assumed') {
+    throw new OptixUserError(`--deployment must be given or assumed, got '${f.deployment}'`);
+  }
   if (f.limit !== undefined && f.limit < 1) throw new OptixUserError(`--limit must be >= 1, got ${f.limit}`);
   const modelConfigDir = f.modelConfigDir ?? defaultModelConfigDir();
   const overrides = (f.deviceFile ?? []).map((p) => loadDeviceFile(p));
@@ -65,6 +70,7 @@ function runMeasured(file: string, f: AccuracyFlags): void {
       ...(f.system !== undefined ? { system: f.system } : {}),
       ...(f.backend !== undefined ? { backend: f.backend } : {}),
       ...(f.mode !== undefined ? { mode: f.mode as 'agg' | 'disagg' } : {}),
+      ...(f.deployment !== undefined ? { deployment: f.deployment as 'given' | 'assumed' } : {}),
       ...(f.limit !== undefined ? { limit: f.limit } : {}),
     },
     { ...(modelConfigDir !== undefined ? { modelConfigDir } : {}), deviceOverrides: overrides, maxBatchedTokens: f.maxBatchedTokens },
