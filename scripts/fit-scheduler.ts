@@ -155,8 +155,8 @@ function main(): void {
     process.stdout.write(`  ${e}: ${JSON.stringify(m).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ').replace('{', '{ ').replace('}', ' }')}, // ${n} rows\n`);
   }
   const agg = points.filter((p) => p.agg);
-  process.stdout.write('\nIn sample (TPOT over agg rows; a disagg TPOT is the decode iteration alone):\n');
-  process.stdout.write(report('  TTFT all rows', points, (p) => modelFor(models, p)).replace(/, TPOT.*/, ''));
+  process.stdout.write('\nIn sample (rows with a given deployment; TPOT over agg rows, a disagg TPOT being the decode iteration alone):\n');
+  process.stdout.write(report('  TTFT, agg and disagg rows', points, (p) => modelFor(models, p)).replace(/, TPOT.*/, ''));
   process.stdout.write(report('  agg rows', agg, (p) => modelFor(models, p)));
   process.stdout.write('Held out (refit without the held-out group, predict it; TTFT all rows, TPOT agg rows):\n');
   const variants = [

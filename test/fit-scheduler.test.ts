@@ -64,7 +64,7 @@ describe('scripts/fit-scheduler.js', () => {
       );
     }
     // Exact laws: in-sample and held-out errors vanish for the per-engine form.
-    expect(r.stdout).toMatch(/TTFT all rows: TTFT median APE 0\.0%/);
+    expect(r.stdout).toMatch(/TTFT, agg and disagg rows: TTFT median APE 0\.0%/);
     expect(r.stdout).toMatch(/by system, chosen: TTFT per engine, TPOT pooled: TTFT 0\.0%, TPOT 0\.0%/);
   }, 120_000);
 });
