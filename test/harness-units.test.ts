@@ -95,20 +95,22 @@ describe('engine runner', () => {
   const model = resolveModel('Qwen/Qwen3-8B');
   const device = loadDevice('H100_SXM_80G');
 
+  /** The base case's deployment (tp 2, FP8, 128/64 tokens, max_num_tokens 2048) estimated directly. */
+  const direct = (c: number, servingEngine: 'generic' | 'sglang' = 'generic') =>
+    estimate({
+      model,
+      device,
+      parallel: makeParallel({ tp: 2 }),
+      quant: defaultQuantOptions({ linear: 'FP8' }),
+      workload: defaultWorkload(128, 64),
+      serving: defaultServingOptions({ maxBatchedTokens: 2048, scheduling: 'steady-state', servingEngine }),
+      concurrency: c,
+      mode: 'agg',
+    }).point;
+
   it('an agg case is the engine estimate at each concurrency, capped at max_batch_size x dp', () => {
     const out = runEngineCase(base({ benchmark: { ...base().benchmark, concurrency_list: '1 16' } }));
     expect(out.errors).toEqual([]);
-    const direct = (c: number) =>
-      estimate({
-        model,
-        device,
-        parallel: makeParallel({ tp: 2 }),
-        quant: defaultQuantOptions({ linear: 'FP8' }),
-        workload: defaultWorkload(128, 64),
-        serving: defaultServingOptions({ maxBatchedTokens: 2048, scheduling: 'steady-state' }),
-        concurrency: c,
-        mode: 'agg',
-      }).point;
     expect(out.points[0]).toMatchObject({ concurrency: 1, metrics: { ttftMs: direct(1).ttftMs, tpotMs: direct(1).tpotMs, tokensPerS: direct(1).tokensPerS, tp: 2 } });
     // Client concurrency 16 with max_batch_size 8: the instance runs batches of 8.
     expect(out.points[1]).toMatchObject({ concurrency: 16, metrics: { tpotMs: direct(8).tpotMs, batchSize: 8 } });
@@ -116,19 +118,8 @@ describe('engine runner', () => {
 
   it('benchmark.serving_engine picks the engine\'s queue law (default generic)', () => {
     const at = (engine?: 'sglang') => runEngineCase(base({ benchmark: { ...base().benchmark, concurrency_list: '4', ...(engine ? { serving_engine: engine } : {}) } })).points[0]!;
-    const direct = (engine: 'generic' | 'sglang') =>
-      estimate({
-        model,
-        device,
-        parallel: makeParallel({ tp: 2 }),
-        quant: defaultQuantOptions({ linear: 'FP8' }),
-        workload: defaultWorkload(128, 64),
-        serving: defaultServingOptions({ maxBatchedTokens: 2048, scheduling: 'steady-state', servingEngine: engine }),
-        concurrency: 4,
-        mode: 'agg',
-      }).point;
-    expect(at().metrics.ttftMs).toBe(direct('generic').ttftMs);
-    expect(at('sglang').metrics.ttftMs).toBe(direct('sglang').ttftMs);
+    expect(at().metrics.ttftMs).toBe(direct(4).ttftMs);
+    expect(at('sglang').metrics.ttftMs).toBe(direct(4, 'sglang').ttftMs);
     expect(at('sglang').metrics.ttftMs).not.toBeCloseTo(at().metrics.ttftMs!, 0);
   });
 
