@@ -171,11 +171,10 @@ export function runEngineCase(config: CaseConfig, deps: EngineDeps = defaultEngi
   const nCtx = config.hardware.num_ctx_servers ?? 1;
   const nGen = config.hardware.num_gen_servers ?? 1;
   const devices = nCtx * workerLayout(ctx).devices + nGen * workerLayout(gen).devices;
-  const prefillAt = (batch: number) =>
-    deps.estimate({ model, device, parallel: ctxPar, quant, workload, serving: servingFor(ctx, config), concurrency: cappedConcurrency(batch, ctx, ctxPar.dp), mode: 'prefill' });
-  const single = prefillAt(1);
   const ctxServing = servingFor(ctx, config);
-  const ctxPricer = ctxServing.scheduling === 'steady-state' ? new StepPricer({ spec: model, device, par: ctxPar, quant: planQuant(quant, device), workload, serving: ctxServing }) : undefined;
+  const prefillAt = (batch: number) =>
+    deps.estimate({ model, device, parallel: ctxPar, quant, workload, serving: ctxServing, concurrency: cappedConcurrency(batch, ctx, ctxPar.dp), mode: 'prefill' });
+  const single = prefillAt(1);
   if (benchMode === 'ctx_only') {
     // Context servers alone, loaded with the client's requests as they come.
     for (const c of concurrencies) {
@@ -186,6 +185,8 @@ export function runEngineCase(config: CaseConfig, deps: EngineDeps = defaultEngi
     }
     return out;
   }
+  // The KV hand-off needs the ctx instance's KV bytes per token: priced on its own StepPricer.
+  const ctxPricer = ctxServing.scheduling === 'steady-state' ? new StepPricer({ spec: model, device, par: ctxPar, quant: planQuant(quant, device), workload, serving: ctxServing }) : undefined;
   for (const c of concurrencies) {
     const dec = deps.estimate({ model, device, parallel: genPar, quant, workload, serving: servingFor(gen, config), concurrency: cappedConcurrency(Math.ceil(c / nGen), gen, genPar.dp), mode: 'decode' });
     const cycleMs = single.point.ttftMs + dec.point.tpotMs * Math.max(workload.outputLength - 1, 1);
