@@ -169,11 +169,6 @@ function singleRequestPrefillMs(p: StepPricer): number {
   return single.timeS * 1000 * chunks;
 }
 
-/** Closed-loop TTFT with `inFlight` requests per replica, by the serving engine's queue law (scheduler.ts). */
-export function steadyStateTtftMs(p: StepPricer, inFlight: number): number {
-  return queuedTtftMs(SCHEDULERS[p.dep.serving.servingEngine], singleRequestPrefillMs(p), inFlight);
-}
-
 /** Aggregated serving: seed 002's formulas, or their steady-state form (ServingOptions.scheduling). */
 export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
   const { workload: w, serving } = p.dep;
@@ -188,10 +183,11 @@ export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
     // Every request's prefill runs inside some decode iteration, so each output
     // token also carries batch x (prefill cost per request) / output_length.
     const interleavedMs = (sched.prefillInterleave * batch * prefillCostPerRequestS(p) * 1000) / osl;
-    ttftMs = steadyStateTtftMs(p, batch);
+    // Closed-loop TTFT of `batch` requests per replica: the engine's queue law (scheduler.ts).
+    prefillStepMs = singleRequestPrefillMs(p);
+    ttftMs = queuedTtftMs(sched, prefillStepMs, batch);
     // A benchmark's TPOT is (latency - TTFT) / (output - 1): the first token is not in it.
     tpotMs = steadyStateDecodeMs(sched, dec.timeS * 1000) / acceptedTokensPerStep(serving) + interleavedMs;
-    prefillStepMs = singleRequestPrefillMs(p);
   } else {
     const pre = prefillTiming(p, batch, true);
     ttftMs = pre.ttftMs;
@@ -225,7 +221,9 @@ export function evaluatePrefill(p: StepPricer, batch: number): ServingPoint {
   const pre = prefillTiming(p, batch, false);
   const tokensPerS = (batch * p.dep.workload.inputLength * p.dep.par.dp) / pre.drainS;
   // Steady state: `batch` requests in flight on a replica queue for it as in aggregated serving.
-  const ttftMs = p.dep.serving.scheduling === 'steady-state' ? steadyStateTtftMs(p, batch) : pre.ttftMs;
+  const steady = serving.scheduling === 'steady-state';
+  const prefillStepMs = steady ? singleRequestPrefillMs(p) : pre.step.timeS * 1000;
+  const ttftMs = steady ? queuedTtftMs(SCHEDULERS[serving.servingEngine], prefillStepMs, batch) : pre.ttftMs;
   return {
     ...base,
     ttftMs,
@@ -233,7 +231,7 @@ export function evaluatePrefill(p: StepPricer, batch: number): ServingPoint {
     tokensPerS,
     tokensPerSPerDevice: tokensPerS / base.numDevices,
     tokensPerSPerUser: tokensPerS / base.concurrency,
-    prefillStepMs: p.dep.serving.scheduling === 'steady-state' ? singleRequestPrefillMs(p) : pre.step.timeS * 1000,
+    prefillStepMs,
     decodeStepMs: 0,
     shares: shares(pre.step),
     qps: (base.concurrency / ttftMs) * 1000,
