@@ -18,7 +18,7 @@
 import { readMeasuredFile } from '../src/accuracy/measured.js';
 import { defaultModelConfigDir, predictRows, servingEngineOf, type RowPrediction } from '../src/accuracy/predict.js';
 import { median } from '../src/accuracy/stats.js';
-import { SCHEDULERS, type SchedulerModel } from '../src/engine/scheduler.js';
+import { queuedTtftMs, SCHEDULERS, steadyStateDecodeMs, type DecodeLaw, type QueueLaw, type SchedulerModel } from '../src/engine/scheduler.js';
 
 interface Point {
   engine: string;
@@ -36,26 +36,25 @@ interface Point {
   measuredTpotMs: number;
 }
 
-type TtftLaw = Pick<SchedulerModel, 'requestOverheadMs' | 'basePrefills' | 'clientsPerPrefill'>;
-type TpotLaw = Pick<SchedulerModel, 'decodeStepScale' | 'iterationOverheadMs' | 'prefillInterleave'>;
 
 const range = (from: number, step: number, n: number): number[] => Array.from({ length: n }, (_, i) => Number((from + i * step).toFixed(6)));
-const TTFT_GRID: TtftLaw[] = [];
+const TTFT_GRID: QueueLaw[] = [];
 for (const requestOverheadMs of range(0, 10, 26))
   // At least the request's own prefill: a law below one prefill would let the overhead stand in for it.
   for (const basePrefills of range(1, 0.25, 13))
     for (const clientsPerPrefill of [1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32]) TTFT_GRID.push({ requestOverheadMs, basePrefills, clientsPerPrefill });
-const TPOT_GRID: TpotLaw[] = [];
+const TPOT_GRID: DecodeLaw[] = [];
 for (const decodeStepScale of range(0.8, 0.05, 11))
   for (const iterationOverheadMs of range(0, 0.125, 13))
     for (const prefillInterleave of range(0, 0.25, 9)) TPOT_GRID.push({ decodeStepScale, iterationOverheadMs, prefillInterleave });
 
-function ttftMs(m: TtftLaw, p: Point): number {
-  return m.requestOverheadMs + p.prefillMs * (m.basePrefills + p.queue / m.clientsPerPrefill) + p.ttftExtraMs;
+// The engine's own laws (scheduler.ts), on the parts each row's prediction was made of.
+function ttftMs(m: QueueLaw, p: Point): number {
+  return queuedTtftMs(m, p.prefillMs, p.queue) + p.ttftExtraMs;
 }
 
-function tpotMs(m: TpotLaw, p: Point): number {
-  return p.decodeStepMs * m.decodeStepScale + m.iterationOverheadMs + m.prefillInterleave * p.interleavedMs;
+function tpotMs(m: DecodeLaw, p: Point): number {
+  return steadyStateDecodeMs(m, p.decodeStepMs) + m.prefillInterleave * p.interleavedMs;
 }
 
 /** The grid point with the least median |log(pred / measured)|. */
@@ -73,12 +72,12 @@ function best<M>(grid: readonly M[], points: readonly Point[], predict: (m: M, p
   return bestM;
 }
 
-function fitTtft(points: readonly Point[]): TtftLaw {
+function fitTtft(points: readonly Point[]): QueueLaw {
   return best(TTFT_GRID, points, ttftMs, (p) => p.measuredTtftMs);
 }
 
 /** From agg rows: where decode iterations and interleaved prefills meet. */
-function fitTpot(points: readonly Point[]): TpotLaw {
+function fitTpot(points: readonly Point[]): DecodeLaw {
   return best(TPOT_GRID, points.filter((p) => p.agg), tpotMs, (p) => p.measuredTpotMs);
 }
 
@@ -93,9 +92,9 @@ function toPoint(r: RowPrediction): Point | undefined {
   const used = SCHEDULERS[servingEngineOf(r.backend)];
   const agg = r.mode === 'agg';
   // Undo the interleave weight the prediction was made with, to refit it.
-  const decodePart = r.decodeStepMs * used.decodeStepScale + used.iterationOverheadMs;
+  const decodePart = steadyStateDecodeMs(used, r.decodeStepMs);
   const interleavedMs = agg && used.prefillInterleave > 0 ? (r.tpotMs - decodePart) / used.prefillInterleave : 0;
-  const law = used.requestOverheadMs + r.prefillStepMs * (used.basePrefills + r.prefillQueueRequests / used.clientsPerPrefill);
+  const law = queuedTtftMs(used, r.prefillStepMs, r.prefillQueueRequests);
   return {
     engine: r.backend,
     system: r.system,

@@ -43,10 +43,10 @@ export function defaultModelConfigDir(cwd = process.cwd()): string | undefined {
  * `compile` is on. Reserved memory is 0: these engines size the KV cache as a
  * fraction of what is left after weights, so a fixed reserve would only turn
  * deployments that ran into OOM. No MTP: the data has no speculative-decoding column.
- * The row's backend picks the scheduler model (engine/scheduler.ts).
+ * The row's backend picks the scheduler model (engine/scheduler.ts, servingEngineOf).
  */
-export function measuredServingOptions(maxBatchedTokens = 8192, backend = ''): ServingOptions {
-  return defaultServingOptions({ maxBatchedTokens, reservedMemoryBytes: 0, compile: true, scheduling: 'steady-state', servingEngine: servingEngineOf(backend) });
+export function measuredServingOptions(maxBatchedTokens = 8192, servingEngine: ServingEngine = 'generic'): ServingOptions {
+  return defaultServingOptions({ maxBatchedTokens, reservedMemoryBytes: 0, compile: true, scheduling: 'steady-state', servingEngine });
 }
 
 /** The data's backend column (trtllm, sglang, vllm) as the engine's scheduler model; 'generic' for anything else. */

@@ -49,6 +49,10 @@ export interface SchedulerModel {
   prefillInterleave: number;
 }
 
+/** The TTFT side and the decode side of a model (the fit searches them apart). */
+export type QueueLaw = Pick<SchedulerModel, 'requestOverheadMs' | 'basePrefills' | 'clientsPerPrefill'>;
+export type DecodeLaw = Pick<SchedulerModel, 'decodeStepScale' | 'iterationOverheadMs' | 'prefillInterleave'>;
+
 export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>>> = {
   // One law fitted over every engine's rows: used when the engine is unknown.
   generic: { requestOverheadMs: 10, basePrefills: 2.75, clientsPerPrefill: 12, ...POOLED_DECODE },
@@ -58,11 +62,11 @@ export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>
 };
 
 /** Mean TTFT (ms) of `inFlight` closed-loop requests per replica, given one request's prefill alone (ms). */
-export function queuedTtftMs(model: SchedulerModel, singlePrefillMs: number, inFlight: number): number {
+export function queuedTtftMs(model: QueueLaw, singlePrefillMs: number, inFlight: number): number {
   return model.requestOverheadMs + singlePrefillMs * (model.basePrefills + inFlight / model.clientsPerPrefill);
 }
 
 /** One steady-state decode iteration (ms) from the priced step (ms). */
-export function steadyStateDecodeMs(model: SchedulerModel, stepMs: number): number {
+export function steadyStateDecodeMs(model: DecodeLaw, stepMs: number): number {
   return stepMs * model.decodeStepScale + model.iterationOverheadMs;
 }
