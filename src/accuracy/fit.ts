@@ -7,6 +7,7 @@
  * let neighbouring points and coupled curves (GEMM by M x by N/K, memory
  * bandwidth) settle together.
  */
+import { maxEfficiencyAt } from '../engine/devices/curves.js';
 import type { DeviceProfile, Dtype, EfficiencyCurve } from '../engine/types.js';
 import type { Op } from '../engine/ops/types.js';
 import { predictS, type KernelFamily, type KernelSample } from './kernels.js';
@@ -104,7 +105,7 @@ export function keepTimeMonotone(curve: readonly (readonly [number, number])[]):
   const out = curve.map(([x, e]) => [x, e] as Point);
   for (let i = 1; i < out.length; i++) {
     const [x0, e0] = out[i - 1]!;
-    const cap = (e0 * out[i]![0]) / x0;
+    const cap = maxEfficiencyAt(x0, e0, out[i]![0]);
     if (out[i]![1] > cap) out[i] = [out[i]![0], floorSignificant(cap, 3)];
   }
   return out;
@@ -216,7 +217,7 @@ export function fitProfile(
         const x = curve[i]![0];
         const lo = i > 0 ? curve[i - 1]! : undefined;
         const hi = i + 1 < curve.length ? curve[i + 1]! : undefined;
-        const allowed = (v: number): boolean => (lo === undefined || v * lo[0] <= lo[1] * x) && (hi === undefined || hi[1] * x <= v * hi[0]);
+        const allowed = (v: number): boolean => (lo === undefined || v <= maxEfficiencyAt(lo[0], lo[1], x)) && (hi === undefined || hi[1] <= maxEfficiencyAt(x, v, hi[0]));
         for (const v of [...ladder, ...refine]) {
           if (!allowed(v)) continue;
           const sc = tryValue(v);

@@ -23,7 +23,7 @@ export function interpolateCurve(curve: EfficiencyCurve, x: number): number {
     if (x <= hi[0]) {
       const lo = curve[i - 1]!;
       const t = (Math.log2(x) - Math.log2(lo[0])) / (Math.log2(hi[0]) - Math.log2(lo[0]));
-      return Math.min(lo[1] + t * (hi[1] - lo[1]), (lo[1] * x) / lo[0]);
+      return Math.min(lo[1] + t * (hi[1] - lo[1]), maxEfficiencyAt(lo[0], lo[1], x));
     }
   }
   return curve[curve.length - 1]![1];
@@ -45,7 +45,15 @@ export function timeFallsAt(curve: EfficiencyCurve): number | undefined {
     const [x0, e0] = curve[i - 1]!;
     const [x1, e1] = curve[i]!;
     // A relative slack of 1e-9 lets a point sit exactly on the bound after rounding.
-    if (e1 * x0 > e0 * x1 * (1 + 1e-9)) return i;
+    if (e1 > maxEfficiencyAt(x0, e0, x1) * (1 + 1e-9)) return i;
   }
   return undefined;
+}
+
+/**
+ * The most efficiency x may have, given point (x0, e0) below it, for the time
+ * (x / efficiency) not to fall: e0 x x / x0.
+ */
+export function maxEfficiencyAt(x0: number, e0: number, x: number): number {
+  return (e0 * x) / x0;
 }
