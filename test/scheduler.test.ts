@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { defaultQuantOptions, defaultServingOptions, makeParallel } from '../src/engine/defaults.js';
 import { disaggTtftMs, kvHandoffMs } from '../src/engine/disagg.js';
 import { planQuant } from '../src/engine/quant.js';
-import { queuedTtftMs, SCHEDULERS, steadyStateDecodeMs, type SchedulerModel } from '../src/engine/scheduler.js';
-import { evaluate, prefillCostPerRequestS, StepPricer } from '../src/engine/serving.js';
+import { prefillsPerLockstepIteration, queuedTtftMs, SCHEDULERS, steadyStateDecodeMs, type SchedulerModel } from '../src/engine/scheduler.js';
+import { evaluate, lockstepRanks, prefillCostPerRequestS, StepPricer } from '../src/engine/serving.js';
 import { SERVING_ENGINES, type ServingEngine } from '../src/engine/types.js';
 import { loadDevice } from '../src/catalog/devices.js';
 import { getCatalogModel } from '../src/engine/models/index.js';
@@ -44,6 +44,38 @@ describe('queue and decode laws', () => {
     );
   });
 
+  it('lockstep ranks wait for the busiest: the expected maximum of Poisson prefill counts', () => {
+    // One rank: the mean itself.
+    expect(prefillsPerLockstepIteration(0.3, 1)).toBeCloseTo(0.3, 12);
+    expect(prefillsPerLockstepIteration(0, 8)).toBe(0);
+    // Two ranks, mean 1: E[max] = 2 E[N] - E[min], E[min] = sum_k>=1 P(N >= k)^2
+    // = 0.632121^2 + 0.264241^2 + 0.080301^2 + 0.018988^2 + 0.003660^2 + ... = 0.476222.
+    expect(prefillsPerLockstepIteration(1, 2)).toBeCloseTo(2 - 0.476222, 5);
+    // Rare prefills seldom coincide: R ranks cost nearly R x the mean.
+    expect(prefillsPerLockstepIteration(1e-4, 8) / 8e-4).toBeCloseTo(1, 2);
+    fc.assert(
+      fc.property(fc.double({ min: 1e-3, max: 50, noNaN: true }), fc.integer({ min: 1, max: 63 }), (mean, ranks) => {
+        const one = prefillsPerLockstepIteration(mean, ranks);
+        const more = prefillsPerLockstepIteration(mean, ranks + 1);
+        // At least one rank's mean, at most every rank's, and more ranks never wait less.
+        expect(one).toBeGreaterThanOrEqual(mean * (1 - 1e-9));
+        expect(one).toBeLessThanOrEqual(ranks * mean * (1 + 1e-9));
+        expect(more).toBeGreaterThanOrEqual(one * (1 - 1e-9));
+      }),
+    );
+  });
+
+  it('ranks are in lockstep when attention-DP ranks share experts, not when each holds whole experts or the model is dense', () => {
+    const moe = getCatalogModel('deepseek-ai/DeepSeek-V3');
+    expect(lockstepRanks(moe, makeParallel({ tp: 1, dp: 8, ep: 8 }))).toBe(8);
+    // Experts replicated over 2 groups of 2 ranks: pairs step together.
+    expect(lockstepRanks(moe, makeParallel({ tp: 2, dp: 4, ep: 2, moeDp: 2 }))).toBe(2);
+    // Every rank holds whole experts: independent.
+    expect(lockstepRanks(moe, makeParallel({ tp: 2, dp: 4, ep: 2, moeDp: 4 }))).toBe(1);
+    expect(lockstepRanks(moe, makeParallel({ tp: 8 }))).toBe(1);
+    expect(lockstepRanks(getCatalogModel('Qwen/Qwen3-32B'), makeParallel({ tp: 2, dp: 4 }))).toBe(1);
+  });
+
   it("maps the data's backend names onto the engines, anything else to generic", () => {
     expect(servingEngineOf('trtllm')).toBe('trtllm');
     expect(servingEngineOf('SGLang')).toBe('sglang');
@@ -66,6 +98,7 @@ describe('steady-state serving points', () => {
       const p = pricer(e);
       const pt = evaluate(p, 'agg', 16);
       const m = SCHEDULERS[e];
+      // A dense model's replicas step alone: 16 / 256 prefills per iteration.
       const interleaved = (m.prefillInterleave * 16 * prefillCostPerRequestS(p) * 1000) / 256;
       expect(pt.tpotMs, e).toBeCloseTo(steadyStateDecodeMs(m, pt.decodeStepMs) + interleaved, 9);
       expect(pt.ttftMs, e).toBeCloseTo(queuedTtftMs(m, pt.prefillStepMs, 16), 9);

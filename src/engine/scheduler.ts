@@ -16,10 +16,11 @@
  *
  * The TPOT (as benchmarks define it: (latency - TTFT) / (output - 1)) is
  *
- *   tpot = step x decodeStepScale + iterationOverhead + prefillInterleave x B x prefillCost / output
+ *   tpot = step x decodeStepScale + iterationOverhead + prefillInterleave x prefills x prefillCost
  *
  * per accepted token: the decode iteration, plus the prefill work of the other
- * requests that lands in it.
+ * requests that lands in it: prefills = B / output per iteration on one rank,
+ * more when attention-DP ranks step in lockstep (prefillsPerLockstepIteration).
  *
  * The constants are fitted to shared/reference/silicon_calibration.csv by
  * scripts/fit-scheduler.ts (grid search for the least median |log error|; TTFT
@@ -69,4 +70,31 @@ export function queuedTtftMs(model: QueueLaw, singlePrefillMs: number, inFlight:
 /** One steady-state decode iteration (ms) from the priced step (ms). */
 export function steadyStateDecodeMs(model: DecodeLaw, stepMs: number): number {
   return stepMs * model.decodeStepScale + model.iterationOverheadMs;
+}
+
+/**
+ * Prefills per decode iteration that a group of `ranks` lockstep ranks waits for,
+ * each rank starting `meanPerRank` new prefills per iteration on average
+ * (requests per rank / output length). Arrivals are independent (Poisson) per
+ * rank and an iteration lasts as long as its busiest rank, so this is the
+ * expected maximum of `ranks` Poisson(meanPerRank) counts: sum over k >= 0 of
+ * 1 - F(k)^ranks. One rank gives the mean itself; many ranks with rare prefills
+ * approach ranks x mean (they seldom coincide); frequent prefills approach the
+ * mean (every rank has some in every iteration).
+ */
+export function prefillsPerLockstepIteration(meanPerRank: number, ranks: number): number {
+  if (ranks <= 1 || meanPerRank <= 0) return Math.max(0, meanPerRank);
+  let expectedMax = 0;
+  let pmf = Math.exp(-meanPerRank);
+  let cdf = pmf;
+  // Past mean + 12 sigma + 30 the tail term is below 1e-12 for any rank count used here.
+  const last = Math.ceil(meanPerRank + 12 * Math.sqrt(meanPerRank) + 30);
+  for (let k = 0; k <= last; k++) {
+    const tail = 1 - cdf ** ranks;
+    if (tail < 1e-12) break;
+    expectedMax += tail;
+    pmf *= meanPerRank / (k + 1);
+    cdf += pmf;
+  }
+  return expectedMax;
 }

@@ -8,7 +8,7 @@ import { memoryAt, memoryModel, kvBytesForContext, type MemoryModel } from './me
 import { buildStepOps } from './ops/step.js';
 import type { StepShape } from './ops/types.js';
 import { priceStep, shares, type PricingOptions } from './perf.js';
-import { queuedTtftMs, SCHEDULERS, steadyStateDecodeMs } from './scheduler.js';
+import { prefillsPerLockstepIteration, queuedTtftMs, SCHEDULERS, steadyStateDecodeMs } from './scheduler.js';
 import type { QuantPlan } from './quant.js';
 import type { DeviceProfile, ModelSpec, ParallelConfig, ServingOptions, ServingPoint, StepLatency, Workload } from './types.js';
 
@@ -26,6 +26,16 @@ export interface Deployment {
 
 export function numDevices(par: ParallelConfig): number {
   return par.tp * par.dp * par.pp;
+}
+
+/**
+ * Attention-DP ranks that run their iterations in lockstep: those whose MoE
+ * layers share experts (moeDp < dp) meet in the experts' collectives every
+ * layer, so a prefill on any one of them stalls all. Ranks that each hold
+ * whole experts (or a dense model's replicas) step independently.
+ */
+export function lockstepRanks(spec: ModelSpec, par: ParallelConfig): number {
+  return spec.moe === undefined ? 1 : par.dp / par.moeDp;
 }
 
 /** Accepted tokens per decode step with k MTP drafts: 1 + r1 + ... + rk (seed 002 / issue 3). */
@@ -180,9 +190,12 @@ export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
   let prefillStepMs: number;
   if (serving.scheduling === 'steady-state') {
     const sched = SCHEDULERS[serving.servingEngine];
-    // Every request's prefill runs inside some decode iteration, so each output
-    // token also carries batch x (prefill cost per request) / output_length.
-    const interleavedMs = (sched.prefillInterleave * batch * prefillCostPerRequestS(p) * 1000) / osl;
+    // Every request's prefill runs inside some decode iteration: batch / output_length
+    // prefills per iteration on a rank, so each output token carries that many
+    // times the prefill cost per request. Ranks in lockstep wait for the rank with
+    // the most (scheduler.ts, prefillsPerLockstepIteration).
+    const prefills = prefillsPerLockstepIteration(batch / osl, lockstepRanks(p.dep.spec, p.dep.par));
+    const interleavedMs = sched.prefillInterleave * prefills * prefillCostPerRequestS(p) * 1000;
     // Closed-loop TTFT of `batch` requests per replica: the engine's queue law (scheduler.ts).
     prefillStepMs = singleRequestPrefillMs(p);
     ttftMs = queuedTtftMs(sched, prefillStepMs, batch);
