@@ -153,10 +153,15 @@ if (!existsSync(silicon)) {
   });
 }
 
-/** Op-level median APE: issue 4's target is 15% per family; guards hold the level the shipped profiles reach. */
+/**
+ * Op-level median APE: issue 4's target is 15% per family. Where the shipped profiles
+ * meet it the guard is the target; elsewhere it holds the level reached (h100
+ * generation attention 19.1%, b200 GEMM 18.0% from its nvfp4 rows, NCCL all-reduce
+ * 20.9% / 24.7%: docs/accuracy.md).
+ */
 const KERNEL_SYSTEMS = [
-  ['h100_sxm', 'H100_SXM_80G', { gemm: 30, context_attention: 15, generation_attention: 21, all_reduce: 23 }],
-  ['b200_sxm', 'B200_SXM_180G', { gemm: 40, context_attention: 13, generation_attention: 10, all_reduce: 27 }],
+  ['h100_sxm', 'H100_SXM_80G', { gemm: 15, context_attention: 15, generation_attention: 21, all_reduce: 23 }],
+  ['b200_sxm', 'B200_SXM_180G', { gemm: 20, context_attention: 13, generation_attention: 10, all_reduce: 27 }],
 ] as const;
 
 for (const [system, device, guards] of KERNEL_SYSTEMS) {

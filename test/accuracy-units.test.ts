@@ -5,6 +5,9 @@ import { parseMeasuredCsv, sourceConcurrency } from '../src/accuracy/measured.js
 import { apePct, median, quantile } from '../src/accuracy/stats.js';
 import { summarize, summarizeByDeployment, type RowOutcome } from '../src/accuracy/summary.js';
 import { getCatalogModel } from '../src/engine/models/index.js';
+import { KERNEL_PRICING, kernelSamples, predictS } from '../src/accuracy/kernels.js';
+import { loadDevice } from '../src/catalog/devices.js';
+import { priceOp } from '../src/engine/perf.js';
 
 const dense = getCatalogModel('Qwen/Qwen3-32B');
 const moe = getCatalogModel('deepseek-ai/DeepSeek-R1');
@@ -150,5 +153,30 @@ describe('error statistics', () => {
       { deployment: 'given', rows: 6, predicted: 3, ttftMedianApePct: 20, tpotMedianApePct: 15 },
       { deployment: 'assumed', rows: 1, predicted: 1, ttftMedianApePct: 40, tpotMedianApePct: 35 },
     ]);
+  });
+});
+
+describe('kernel samples', () => {
+  const device = loadDevice('H100_SXM_80G');
+  const rows = ['bfloat16', 'fp8', 'fp8_block'].map((d) => ({ op_name: 'gemm', kernel_source: 'torch_flow', gemm_dtype: d, m: '16', n: '4096', k: '8192', latency: '0.02' }));
+
+  it("a quantized GEMM row is the Linear's input quantization plus the GEMM, as the microbenchmark times it", () => {
+    const { samples } = kernelSamples('gemm', rows, device);
+    const [bf16, fp8, block] = samples;
+    expect(bf16!.around).toBeUndefined();
+    // Per-tensor fp8 quantizes dynamically: an amax pass and a cast pass over the 16 x 8192 bf16 input.
+    expect(fp8!.around).toHaveLength(1);
+    expect(fp8!.around![0]!.count).toBe(2);
+    expect(block!.around![0]!.count).toBe(1);
+    const quant = fp8!.around![0]!;
+    expect(quant.kind).toBe('vector');
+    expect(quant.fused).toBeFalsy();
+    expect(quant.bytes).toBe(2 * 16 * 8192 * 2);
+    // The price adds the unfused passes (each with the vector op's launch cost) to the GEMM's.
+    const gemmOnly = priceOp(fp8!.op, device, KERNEL_PRICING).timeS;
+    const onePass = priceOp({ ...quant, count: 1 }, device, KERNEL_PRICING).timeS;
+    expect(predictS(fp8!, device)).toBeCloseTo(gemmOnly + 2 * onePass, 15);
+    expect(onePass).toBeGreaterThan(0);
+    expect(predictS(bf16!, device)).toBeCloseTo(priceOp(bf16!.op, device, KERNEL_PRICING).timeS, 15);
   });
 });

@@ -92,7 +92,7 @@ describe('built-in profiles', () => {
     const loaded = loadDevice(name);
     expect(loaded).toEqual(checked);
     expect(loaded.name).toBe(name);
-    if (CALIBRATED.includes(name)) expect(loaded.calibration).toMatch(/^calibrated from gemm_perf\.csv.*\(groups: attention-prefill, attention-decode, memory, gemm\.bf16;/);
+    if (CALIBRATED.includes(name)) expect(loaded.calibration).toMatch(/^calibrated from gemm_perf\.csv.*\(groups: attention-prefill, attention-decode, gemm\.bf16;/);
     else expect(loaded.calibration).toBe('specification');
     for (const key of ['matrixPeakFlopsPerS', 'vectorPeakFlopsPerS', 'memoryBytes', 'hbmBandwidthBytesPerS', 'commGrid']) {
       expect(loaded.sources[key], `${name} sources.${key}`).toBeTruthy();
@@ -399,19 +399,20 @@ describe('calibrated built-ins (H100, B200)', () => {
     expect(attentionPrefillOp).toBeGreaterThan(spec.staticCostS.matrixOp);
     expect(attentionDecodeOp).toBeGreaterThan(0);
     expect(attentionDecodePerKvPair).toBeGreaterThan(0);
-    // Left at specification: fp8/fp4 GEMMs (the single default curve), collectives.
+    // Left at specification: fp8/fp4 GEMMs (the single default curve), memory, collectives.
     expect(cal.efficiency.gemmByM.default).toEqual(spec.efficiency.gemmByM.default);
+    expect(cal.efficiency.memoryByBytes).toEqual(spec.efficiency.memoryByBytes);
     expect(cal.efficiency.gemmByNK).toEqual(spec.efficiency.gemmByNK);
     expect(cal.efficiency.commByBytes).toEqual(spec.efficiency.commByBytes);
     expect(cal.efficiency.gemmByM.fp8).toBeUndefined();
     expect(Object.keys(cal.efficiency.gemmMemoryByBytesByDtype ?? {})).toEqual(['bf16']);
-    // Fitted: bf16 GEMMs, memory, prefill and decode attention; each with its source note.
+    // Fitted: bf16 GEMMs, prefill and decode attention; each with its source note.
     expect(cal.efficiency.gemmByM.bf16).toBeDefined();
-    expect(cal.efficiency.memoryByBytes).not.toEqual(spec.efficiency.memoryByBytes);
     expect(cal.efficiency.attentionPrefillBySeqByDtype?.bf16).toBeDefined();
     expect(cal.efficiency.attentionPrefillByHeadDim).toBeDefined();
     expect(cal.efficiency.attentionDecodeByBytesByDtype?.bf16).toBeDefined();
-    for (const key of ['efficiency.gemmByM.bf16', 'efficiency.memoryByBytes', 'efficiency.attentionDecodeByBytesByDtype.bf16']) {
+    expect(cal.sources['efficiency.memoryByBytes']).toBeUndefined();
+    for (const key of ['efficiency.gemmByM.bf16', 'efficiency.attentionDecodeByBytesByDtype.bf16']) {
       expect(cal.sources[key], key).toMatch(/fitted by optix calibrate/);
     }
   });

@@ -48,41 +48,6 @@ function groupOf(target: string): AtomicCurveGroup {
   throw new Error(`calibration target ${target} belongs to no --curves group`);
 }
 
-/** A target's place in a profile: `staticCostS.x` at the top, the rest under `efficiency`. */
-function targetPath(target: string): string[] {
-  return target.startsWith('staticCostS.') ? target.split('.') : ['efficiency', ...target.split('.')];
-}
-
-type Tree = Record<string, unknown>;
-const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * Puts the base profile's value of a target back (a copy; removed where the
- * base has none), dropping a per-dtype map the fit created and left empty.
- */
-function revertTarget(p: DeviceProfile, base: DeviceProfile, target: string): void {
-  const keys = targetPath(target);
-  let at: unknown = p;
-  let from: unknown = base;
-  const parents: Array<{ node: Tree; key: string; baseHas: boolean }> = [];
-  for (const k of keys.slice(0, -1)) {
-    if (!isTree(at)) return;
-    parents.push({ node: at, key: k, baseHas: isTree(from) && from[k] !== undefined });
-    at = at[k];
-    from = isTree(from) ? from[k] : undefined;
-  }
-  if (!isTree(at)) return;
-  const last = keys[keys.length - 1]!;
-  const baseValue = isTree(from) ? from[last] : undefined;
-  if (baseValue !== undefined) {
-    at[last] = structuredClone(baseValue);
-    return;
-  }
-  delete at[last];
-  const parent = parents[parents.length - 1];
-  if (parent && !parent.baseHas && Object.keys(at).length === 0) delete parent.node[parent.key];
-}
-
 type DtypeFamily = 'gemm' | 'attention-prefill' | 'attention-decode';
 
 /**
@@ -153,13 +118,16 @@ export function calibrate(kernelsDir: string, base: DeviceProfile, baseText: str
   const written = new Set(chosenGroups.flatMap(expandGroup));
   const { samples, tables, skipped } = loadKernelSamples(kernelsDir, base);
   const before = kernelAccuracy(samples, base, skipped);
-  const { curves, scalars } = gpuCalibrationTargets(samples);
-  // The fit stays joint over every target (a few-row GEMM's time splits between gemmByM and
-  // memoryByBytes); only what is written is restricted to the chosen groups.
+  const all = gpuCalibrationTargets(samples);
+  // Only the written groups are fitted; the rest hold the base profile's figures during
+  // the fit, so what is written is the best fit next to what ships with it (fitting
+  // everything and reverting the unchosen parts left curves tuned to static costs
+  // that were then not written).
+  const curves = all.curves.filter((c) => written.has(groupOf(c.target.name)));
+  const scalars = all.scalars.filter((t) => written.has(groupOf(t.name)));
   const fit = fitProfile(base, samples, curves, scalars, interpolateCurve, fitOpts);
-  const targets = Object.keys(fit.fitted);
-  const reverted = targets.filter((t) => !written.has(groupOf(t)));
-  for (const t of reverted) revertTarget(fit.profile, base, t);
+  const targets = [...all.curves.map((c) => c.target.name), ...all.scalars.map((t) => t.name)];
+  const restricted = targets.some((t) => !written.has(groupOf(t)));
   const allWritten = (prefixes: string[]): boolean =>
     targets.filter((t) => prefixes.some((pre) => t.startsWith(pre))).every((t) => written.has(groupOf(t)));
   const fallbacks = fillDtypeCurves(fit.profile, written, {
@@ -167,7 +135,6 @@ export function calibrate(kernelsDir: string, base: DeviceProfile, baseText: str
     'attention-prefill': allWritten(['attentionPrefillBySeqByDtype.']),
     'attention-decode': allWritten(['attentionDecodeByBytesByDtype.']),
   });
-  const restricted = reverted.length > 0;
   fit.profile.calibration = `calibrated from ${tables.join(', ')}${restricted ? ` (groups: ${chosenGroups.join(', ')})` : ''}`;
   const after = kernelAccuracy(samples, fit.profile, skipped);
   const fitted: Record<string, string[]> = {};

@@ -11,7 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { OptixUserError } from '../errors.js';
 import { defaultQuantOptions } from '../engine/defaults.js';
 import { gqaAttentionOps } from '../engine/ops/attention.js';
-import { collective, linear } from '../engine/ops/linear.js';
+import { collective, linear, vector } from '../engine/ops/linear.js';
 import type { BuildContext, Op, StepShape } from '../engine/ops/types.js';
 import { priceOp, type PricingOptions } from '../engine/perf.js';
 import { planQuant, type QuantPlan } from '../engine/quant.js';
@@ -35,6 +35,11 @@ export interface KernelSample {
   /** Sub-group for the report (GEMM dtype, collective group size, ...). */
   group: string;
   op: Op;
+  /**
+   * Kernels the microbenchmark launches around `op` and times with it, priced
+   * with the profile's own figures and never fitted (see GEMM_INPUT_QUANT).
+   */
+  around?: Op[];
   measuredS: number;
 }
 
@@ -65,6 +70,18 @@ const GEMM_DTYPES: Record<string, { linear: LinearAction; dtype: Dtype }> = {
   fp8_block: { linear: 'FP8', dtype: 'fp8' },
   nvfp4: { linear: 'MXFP4', dtype: 'fp4' },
 };
+
+/**
+ * Passes over the bf16 input that a quantized TRT-LLM `Linear` makes before its
+ * GEMM: the tables time `Linear.forward` on a bf16 tensor (aiconfigurator's
+ * collect_gemm.py), so a quantized row is the activation quantization plus the
+ * GEMM. Per-tensor fp8 quantizes dynamically (quantize_e4m3_per_tensor: an
+ * amax reduction, then the cast); fp8_block (fp8_quantize_1x128) and nvfp4
+ * (fp4_quantize with the given global scale) make one pass. Serving engines
+ * fuse this into the preceding norm or activation, which the engine prices as
+ * a fused vector op, so only the check adds it back.
+ */
+const GEMM_INPUT_QUANT: Record<string, number> = { fp8: 2, fp8_block: 1, nvfp4: 1 };
 
 /** nccl_dtype -> bytes per element (message_size counts elements). */
 const NCCL_BYTES: Record<string, number> = { half: 2, float16: 2, bfloat16: 2, int8: 1, float: 4, float32: 4, fp8: 1 };
@@ -145,7 +162,9 @@ export function kernelSamples(family: KernelFamily, rows: readonly Raw[], device
           continue;
         }
         const plan = planFor(device, dt.linear, 'DISABLED', plans);
-        samples.push({ family, group: dt.dtype, op: linear('gemm', 1, n(r.m), n(r.n), n(r.k), plan), measuredS });
+        const passes = GEMM_INPUT_QUANT[(r.gemm_dtype ?? '').toLowerCase()] ?? 0;
+        const around = passes > 0 ? [vector('input_quant', passes, n(r.m) * n(r.k), plan.activationQuantFlopsPerElement)] : undefined;
+        samples.push({ family, group: dt.dtype, op: linear('gemm', 1, n(r.m), n(r.n), n(r.k), plan), ...(around ? { around } : {}), measuredS });
         break;
       }
       case 'context_attention':
@@ -218,7 +237,9 @@ export function loadKernelSamples(dir: string, device: DeviceProfile, families: 
 }
 
 export function predictS(s: KernelSample, device: DeviceProfile): number {
-  return priceOp(s.op, device, KERNEL_PRICING).timeS * s.op.count;
+  let t = priceOp(s.op, device, KERNEL_PRICING).timeS * s.op.count;
+  for (const op of s.around ?? []) t += priceOp(op, device, KERNEL_PRICING).timeS * op.count;
+  return t;
 }
 
 export interface KernelGroupStats {

@@ -34,10 +34,10 @@ import type { ServingEngine } from './types.js';
 /**
  * The decode side is one law for every engine: per-engine decode constants fit
  * the sample better but predict held-out model families worse. The pooled fit
- * is nearly the plain sum: the priced step + 0.25 ms per iteration (host work
+ * is nearly the plain sum: the priced step + 0.125 ms per iteration (host work
  * between iterations), all prefill work interleaved.
  */
-const POOLED_DECODE = { decodeStepScale: 1, iterationOverheadMs: 0.25, prefillInterleave: 1 } as const;
+const POOLED_DECODE = { decodeStepScale: 1, iterationOverheadMs: 0.125, prefillInterleave: 1 } as const;
 
 export interface SchedulerModel {
   requestOverheadMs: number;
