@@ -154,6 +154,8 @@ describe.runIf(existsSync(fullTables))('optix calibrate --curves (h100_sxm)', ()
     expect(r.text).toMatch(/attentionDecodeOp and attentionDecodePerKvPair fitted/);
     expect(p.efficiency.attentionDecodeByBytesByDtype).toBeDefined();
     expect(p.efficiency.attentionDecodeByBytesByDtype).not.toEqual(b.efficiency.attentionDecodeByBytesByDtype);
+    // The head-group axis (a CUDA-core fallback past the tensor-core kernels' largest group) is fitted too.
+    expect(p.efficiency.attentionDecodeByGroup).toBeDefined();
     // Decode is the whole family of its fallback curve, so that one takes bf16's fit.
     expect(p.efficiency.attentionDecodeByBytes).toEqual(p.efficiency.attentionDecodeByBytesByDtype!.bf16);
     expect(r.text).toMatch(/^calibration: "calibrated from gemm_perf\.csv, .* \(groups: attention-decode; others keep the base profile's figures\)"$/m);

@@ -99,6 +99,17 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(priceOp({ ...op, headDim: undefined }, byHeadDim, eager).timeS).toBeCloseTo(plain, 12);
   });
 
+  it('GQA decode attention efficiency is multiplied by the head-group curve; MLA decode (no group) is not', () => {
+    const byGroup = { ...dev, efficiency: { ...dev.efficiency, attentionDecodeByGroup: [[32, 1], [64, 0.1]] as Array<[number, number]> } };
+    // Compute-bound: 1 TFLOP, no bytes.
+    const op = { name: 'd', kind: 'attention_decode' as const, count: 1, flops: 1e12, bytes: 0, dtype: 'bf16' as const, seqLen: 1024, queryHeadsPerKv: 64 };
+    const plain = priceOp(op, dev, eager).timeS;
+    // A group of 64 falls back to a kernel at a tenth of the efficiency: ten times the compute time.
+    expect(priceOp(op, byGroup, eager).timeS).toBeCloseTo(10 * plain, 12);
+    expect(priceOp({ ...op, queryHeadsPerKv: 8 }, byGroup, eager).timeS).toBeCloseTo(plain, 12);
+    expect(priceOp({ ...op, queryHeadsPerKv: undefined }, byGroup, eager).timeS).toBeCloseTo(plain, 12);
+  });
+
   it('attention kernels take their own floor when the profile has one, else matrixOp', () => {
     const withFloors = { ...dev, staticCostS: { ...dev.staticCostS, matrixOp: 5e-6, attentionPrefillOp: 17e-6, attentionDecodeOp: 9e-6 } };
     const noFloors = { ...dev, staticCostS: { ...dev.staticCostS, matrixOp: 5e-6 } };
@@ -136,8 +147,9 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(att.bytes).toBe(4_112_384);
     // 4 FLOPs per (query head, key, dim): 4 x 8 heads x 128 x 1000 keys x 4 queries = 16,384,000.
     expect(att.flops).toBe(16_384_000);
-    // Work units of flash decoding: 4 sequences x 2 KV heads.
+    // Work units of flash decoding: 4 sequences x 2 KV heads; 8 query heads share each KV head in groups of 4.
     expect(att.kvPairs).toBe(8);
+    expect(att.queryHeadsPerKv).toBe(4);
   });
 
   it('prefill attention ops carry their head dim (GQA: head_dim; MLA: nope + rope)', () => {

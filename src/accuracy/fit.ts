@@ -356,6 +356,17 @@ function attentionDecodeByBytes(dtype: Dtype): CurveTarget {
   };
 }
 
+/** Decode attention's head-group axis: past the tensor-core kernels' largest group, a CUDA-core fallback. */
+const attentionDecodeByGroup: CurveTarget = {
+  name: 'attentionDecodeByGroup',
+  get: (p) => p.efficiency.attentionDecodeByGroup ?? [[1, 1]],
+  set: (p, c) => {
+    p.efficiency.attentionDecodeByGroup = c;
+  },
+  xOf: (s) => (s.op.kind === 'attention_decode' ? s.op.queryHeadsPerKv : undefined),
+  families: ['generation_attention'],
+};
+
 const commByBytes: CurveTarget = {
   name: 'commByBytes',
   get: (p) => p.efficiency.commByBytes,
@@ -459,6 +470,7 @@ export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curve
   add(attentionPrefillByBytes, 4);
   const decodeDtypes = dtypesOf('attention_decode');
   for (const d of FITTED_DTYPES) if (decodeDtypes.has(d)) add(attentionDecodeByBytes(d), 4);
+  add(attentionDecodeByGroup, 2);
   add(commByBytes, 4);
   const scalars = [matrixStatic, attentionStatic('attention_prefill'), attentionStatic('attention_decode'), decodePerKvPair, collectiveStatic].filter((t) => samples.some(t.applies));
   return { curves, scalars };

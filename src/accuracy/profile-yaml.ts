@@ -181,6 +181,7 @@ function writeEfficiency(doc: Document, fitted: DeviceProfile, meta: Calibration
       ...(e.attentionPrefillByHeadDim ? { attentionPrefillByHeadDim: curveValue(e.attentionPrefillByHeadDim) } : {}),
       ...(e.attentionPrefillByBytes ? { attentionPrefillByBytes: curveValue(e.attentionPrefillByBytes) } : {}),
       attentionDecodeByBytes: curveValue(e.attentionDecodeByBytes),
+      ...(e.attentionDecodeByGroup ? { attentionDecodeByGroup: curveValue(e.attentionDecodeByGroup) } : {}),
       ...(e.attentionDecodeByBytesByDtype ? { attentionDecodeByBytesByDtype: byKey(e.attentionDecodeByBytesByDtype) } : {}),
       memoryByBytes: curveValue(e.memoryByBytes),
       ...(e.gemmMemoryByBytesByDtype ? { gemmMemoryByBytesByDtype: byKey(e.gemmMemoryByBytesByDtype) } : {}),
@@ -190,7 +191,7 @@ function writeEfficiency(doc: Document, fitted: DeviceProfile, meta: Calibration
     (meta.groups
       ? ` Partly calibrated by \`optix calibrate --kernels ${meta.kernelsDir} --curves ${meta.groups.join(' ')}\` from ${tables} (${KERNEL_TABLE_VERSIONS}):\n` +
         ` only those groups' curves are written (sources efficiency.* name them); the others keep the base profile's figures.\n` +
-        ` The fit itself is joint over every curve, coordinate descent minimizing the |log error| of the kernels near each point.\n` +
+        ` Only those groups are fitted (the others held at the base's figures), coordinate descent minimizing the |log error| of the kernels near each point.\n` +
         ` Bytes in plain numbers. Op-level median APE of this profile: ${apes}.\n` +
         ` Single curves set to bf16's fit: ${meta.fallbacks && meta.fallbacks.length > 0 ? meta.fallbacks.join(', ') : 'none'}; fp16 and int8 take bf16's and fp8's curve where those were written.\n`
       : ` Calibrated by \`optix calibrate --kernels ${meta.kernelsDir}\` from ${tables} (${KERNEL_TABLE_VERSIONS}):\n` +

@@ -155,6 +155,7 @@ interface RawProfile {
     attentionPrefillBySeqByDtype?: Partial<Record<Dtype, RawCurve>>;
     attentionPrefillByWork?: RawCurve;
     attentionPrefillByHeadDim?: RawCurve;
+    attentionDecodeByGroup?: RawCurve;
     attentionPrefillByBytes?: RawCurve;
     attentionDecodeByBytes: RawCurve;
     attentionDecodeByBytesByDtype?: Partial<Record<Dtype, RawCurve>>;
@@ -310,6 +311,7 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
       ...byDtype('attentionPrefillBySeqByDtype', e.attentionPrefillBySeqByDtype, false),
       ...(e.attentionPrefillByWork !== undefined ? { attentionPrefillByWork: curve(e.attentionPrefillByWork, ['efficiency', 'attentionPrefillByWork'], false) } : {}),
       ...(e.attentionPrefillByHeadDim !== undefined ? { attentionPrefillByHeadDim: curve(e.attentionPrefillByHeadDim, ['efficiency', 'attentionPrefillByHeadDim'], false) } : {}),
+      ...(e.attentionDecodeByGroup !== undefined ? { attentionDecodeByGroup: curve(e.attentionDecodeByGroup, ['efficiency', 'attentionDecodeByGroup'], false) } : {}),
       ...(e.attentionPrefillByBytes !== undefined ? { attentionPrefillByBytes: curve(e.attentionPrefillByBytes, ['efficiency', 'attentionPrefillByBytes'], true) } : {}),
       attentionDecodeByBytes: curve(e.attentionDecodeByBytes, ['efficiency', 'attentionDecodeByBytes'], true),
       ...byDtype('attentionDecodeByBytesByDtype', e.attentionDecodeByBytesByDtype, true),

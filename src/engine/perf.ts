@@ -103,7 +103,9 @@ export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): Op
       return finish(computeS, memoryTime(device, op.bytes, eff.attentionPrefillByBytes), 'cube', (st.attentionPrefillOp ?? st.matrixOp) * scale);
     }
     case 'attention_decode': {
-      const e = interpolateCurve(eff.attentionPrefillBySeqByDtype?.[op.dtype] ?? eff.attentionPrefillBySeq, op.seqLen ?? 1);
+      const bySeq = interpolateCurve(eff.attentionPrefillBySeqByDtype?.[op.dtype] ?? eff.attentionPrefillBySeq, op.seqLen ?? 1);
+      const byGroup = eff.attentionDecodeByGroup !== undefined && op.queryHeadsPerKv !== undefined ? interpolateCurve(eff.attentionDecodeByGroup, op.queryHeadsPerKv) : 1;
+      const e = bySeq * byGroup;
       const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
       const bytesS = memoryTime(device, op.bytes, eff.attentionDecodeByBytesByDtype?.[op.dtype] ?? eff.attentionDecodeByBytes);
       // Many short sequences: the kernel's work units, not its reads, set the time.

@@ -194,6 +194,13 @@ export interface DeviceProfile {
      */
     attentionPrefillByHeadDim?: EfficiencyCurve;
     /**
+     * Optional multiplier on GQA decode attention's matrix efficiency vs query heads per KV
+     * head: the tensor-core decode kernels take head groups up to a size, larger groups fall
+     * back to a CUDA-core kernel (measured on H100 and B200: groups of 48+ run 5-10x below
+     * the groups of 32). Not applied to MLA decode. Absent = 1.
+     */
+    attentionDecodeByGroup?: EfficiencyCurve;
+    /**
      * Optional bandwidth efficiency of prefill attention vs its bytes (Q, K, V, O): the memory
      * side of its roofline, which also carries the kernel's floor. Absent = `memoryByBytes`.
      */

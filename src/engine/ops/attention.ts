@@ -89,6 +89,7 @@ export function gqaAttentionOps(ctx: BuildContext, a: GqaAttentionSpec, layers: 
         dtype: quant.attentionDtype,
         seqLen: c,
         kvPairs: dd.sequences * kvpr,
+        queryHeadsPerKv: hpr / kvpr,
       });
     }
   }

@@ -26,6 +26,8 @@ export interface Op {
   headDim?: number;
   /** Decode attention: (sequence, KV head) pairs on the device, one flash-decoding work unit each. */
   kvPairs?: number;
+  /** GQA decode attention: query heads sharing one KV head (the kernels' head group); absent for MLA. */
+  queryHeadsPerKv?: number;
   collective?: { kind: CollectiveKind; groupSize: number; messageBytes: number };
   /** Fused into a neighbouring kernel: no launch cost of its own. */
   fused?: boolean;
