@@ -156,12 +156,13 @@ if (!existsSync(silicon)) {
 /**
  * Op-level median APE: issue 4's target is 15% per family. Where the shipped profiles
  * meet it the guard is the target; elsewhere it holds the level reached (h100
- * generation attention 19.1%, b200 GEMM 18.0% from its nvfp4 rows, NCCL all-reduce
- * 20.9% / 24.7%: docs/accuracy.md).
+ * generation attention 17.2%, b200 GEMM 18.0% from its nvfp4 rows, h100 NCCL
+ * all-reduce 28.7% against the specification's collective figures, which the shipped
+ * profiles keep: docs/accuracy.md).
  */
 const KERNEL_SYSTEMS = [
-  ['h100_sxm', 'H100_SXM_80G', { gemm: 15, context_attention: 15, generation_attention: 21, all_reduce: 23 }],
-  ['b200_sxm', 'B200_SXM_180G', { gemm: 20, context_attention: 13, generation_attention: 10, all_reduce: 27 }],
+  ['h100_sxm', 'H100_SXM_80G', { gemm: 15, context_attention: 15, generation_attention: 19, all_reduce: 30 }],
+  ['b200_sxm', 'B200_SXM_180G', { gemm: 20, context_attention: 13, generation_attention: 10, all_reduce: 15 }],
 ] as const;
 
 for (const [system, device, guards] of KERNEL_SYSTEMS) {

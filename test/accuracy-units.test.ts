@@ -179,4 +179,14 @@ describe('kernel samples', () => {
     expect(onePass).toBeGreaterThan(0);
     expect(predictS(bf16!, device)).toBeCloseTo(priceOp(bf16!.op, device, KERNEL_PRICING).timeS, 15);
   });
+
+  it("an NCCL all-reduce row is priced as NCCL's ring (latency hops grow with the group)", () => {
+    const nccl = [2, 8].map((g) => ({ op_name: 'all_reduce', nccl_dtype: 'half', num_gpus: String(g), message_size: '1024', latency: '0.01' }));
+    const { samples } = kernelSamples('all_reduce', nccl, device);
+    expect(samples.map((s) => s.op.collective)).toEqual([
+      { kind: 'all_reduce', groupSize: 2, messageBytes: 2048, algorithm: 'ring' },
+      { kind: 'all_reduce', groupSize: 8, messageBytes: 2048, algorithm: 'ring' },
+    ]);
+    expect(predictS(samples[1]!, device)).toBeGreaterThan(predictS(samples[0]!, device));
+  });
 });

@@ -7,7 +7,7 @@ import { linear } from '../src/engine/ops/linear.js';
 import { causalPairs, gqaAttentionOps } from '../src/engine/ops/attention.js';
 import { expectedExpertsHit } from '../src/engine/ops/ffn.js';
 import { buildStepOps } from '../src/engine/ops/step.js';
-import { priceOp, priceStep } from '../src/engine/perf.js';
+import { collectiveHops, priceOp, priceStep } from '../src/engine/perf.js';
 import { kvBytesForContext, weightBytesPerDevice } from '../src/engine/memory.js';
 import { acceptedTokensPerStep, StepPricer } from '../src/engine/serving.js';
 import { loadDevice } from '../src/catalog/devices.js';
@@ -71,9 +71,23 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(t.timeS).toBeCloseTo((2 * 4096 ** 3) / 100e12, 12);
   });
 
-  it('a ring all-reduce over 4 devices of 1 MB costs 2 x 3/4 x 1e6 / 100e9 s', () => {
+  it('an all-reduce over 4 devices of 1 MB moves 2 x 3/4 of it: 2 x 3/4 x 1e6 / 100e9 s', () => {
     const op = { name: 'ar', kind: 'collective' as const, count: 1, flops: 0, bytes: 0, dtype: 'bf16' as const, collective: { kind: 'all_reduce' as const, groupSize: 4, messageBytes: 1e6 } };
     expect(priceOp(op, dev, eager).timeS).toBeCloseTo(1.5e-5, 12);
+  });
+
+  it("a collective's latency terms: direct kernels take one hop per phase at any size, NCCL's ring n - 1", () => {
+    expect(collectiveHops('all_reduce', 8, 'direct')).toBe(2);
+    expect(collectiveHops('all_reduce', 8, 'ring')).toBe(14);
+    expect(collectiveHops('all_gather', 8, 'direct')).toBe(1);
+    expect(collectiveHops('all_gather', 8, 'ring')).toBe(7);
+    expect(collectiveHops('p2p', 2, 'ring')).toBe(1);
+    // Priced: 1 us a hop on the ideal device's tier, no bytes.
+    const slow = { ...dev, commGrid: dev.commGrid.map((t) => ({ ...t, latencyS: 1e-6 })) };
+    const ar = (algorithm?: 'direct' | 'ring') => ({ name: 'ar', kind: 'collective' as const, count: 1, flops: 0, bytes: 0, dtype: 'bf16' as const, collective: { kind: 'all_reduce' as const, groupSize: 4, messageBytes: 1, ...(algorithm ? { algorithm } : {}) } });
+    const bytesS = priceOp(ar(), dev, eager).timeS;
+    expect(priceOp(ar(), slow, eager).timeS - bytesS).toBeCloseTo(2e-6, 12);
+    expect(priceOp(ar('ring'), slow, eager).timeS - bytesS).toBeCloseTo(6e-6, 12);
   });
 
   it('a few-row GEMM reads its weights at its dtype\'s bandwidth curve when the profile has one', () => {

@@ -43,7 +43,8 @@ function groupOf(target: string): AtomicCurveGroup {
   if (target === 'memoryByBytes') return 'memory';
   if (target.startsWith('attentionPrefill') || target === 'staticCostS.attentionPrefillOp') return 'attention-prefill';
   if (target.startsWith('attentionDecode') || target === 'staticCostS.attentionDecodeOp' || target === 'staticCostS.attentionDecodePerKvPair') return 'attention-decode';
-  if (target === 'commByBytes') return 'comm';
+  // The collectives' own floor belongs with their curve, as the attention kernels' floors do.
+  if (target === 'commByBytes' || target === 'staticCostS.collective') return 'comm';
   if (target.startsWith('staticCostS.')) return 'static';
   throw new Error(`calibration target ${target} belongs to no --curves group`);
 }

@@ -203,7 +203,8 @@ export function kernelSamples(family: KernelFamily, rows: readonly Raw[], device
           continue;
         }
         const gpus = n(r.num_gpus);
-        const op = collective('all_reduce', 1, 'all_reduce', gpus, n(r.message_size) * bytes);
+        // NCCL's all-reduce: ring hops (latency grows with the group, as the table does).
+        const op = collective('all_reduce', 1, 'all_reduce', gpus, n(r.message_size) * bytes, 'ring');
         if (!op) {
           skip('single-GPU collective');
           continue;

@@ -57,6 +57,16 @@ function memoryTime(device: DeviceProfile, bytes: number, curveBytes = device.ef
 }
 
 /** Ring/all-to-all bytes each device sends, as a multiple of the message size. */
+/**
+ * Latency terms of a collective: a direct (peer-to-peer) all-reduce is a
+ * reduce-scatter and an all-gather of one hop each; a ring passes through
+ * n - 1 neighbours per phase.
+ */
+export function collectiveHops(kind: NonNullable<Op['collective']>['kind'], n: number, algorithm: 'direct' | 'ring'): number {
+  const phases = kind === 'all_reduce' ? 2 : 1;
+  return algorithm === 'ring' && kind !== 'p2p' ? phases * (n - 1) : phases;
+}
+
 export function algorithmFactor(kind: NonNullable<Op['collective']>['kind'], n: number): number {
   switch (kind) {
     case 'all_reduce':
@@ -123,8 +133,7 @@ export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): Op
       if (!c || c.groupSize <= 1) return { timeS: 0, computeS: 0, memoryS: 0, bucket: 'comm' };
       const tier = tierForGroup(device, c.groupSize);
       const bw = tier.bandwidthBytesPerS * tier.efficiency * interpolateCurve(eff.commByBytes, c.messageBytes);
-      // A ring all-reduce is a reduce-scatter plus an all-gather: two latency terms.
-      const latency = tier.latencyS * (c.kind === 'all_reduce' ? 2 : 1);
+      const latency = tier.latencyS * collectiveHops(c.kind, c.groupSize, c.algorithm ?? 'direct');
       const t = latency + (algorithmFactor(c.kind, c.groupSize) * c.messageBytes) / bw + st.collective * scale;
       return { timeS: t, computeS: 0, memoryS: 0, bucket: 'comm' };
     }

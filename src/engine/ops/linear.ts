@@ -58,6 +58,7 @@ export function collective(
   kind: CollectiveKind,
   groupSize: number,
   messageBytes: number,
+  algorithm: 'direct' | 'ring' = 'direct',
 ): Op | undefined {
   if (groupSize <= 1 || messageBytes <= 0) return undefined;
   return {
@@ -67,7 +68,7 @@ export function collective(
     flops: 0,
     bytes: 0,
     dtype: 'bf16',
-    collective: { kind, groupSize, messageBytes },
+    collective: { kind, groupSize, messageBytes, ...(algorithm === 'ring' ? { algorithm } : {}) },
   };
 }
 

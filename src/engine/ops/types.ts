@@ -28,7 +28,18 @@ export interface Op {
   kvPairs?: number;
   /** GQA decode attention: query heads sharing one KV head (the kernels' head group); absent for MLA. */
   queryHeadsPerKv?: number;
-  collective?: { kind: CollectiveKind; groupSize: number; messageBytes: number };
+  collective?: {
+    kind: CollectiveKind;
+    groupSize: number;
+    messageBytes: number;
+    /**
+     * How the data moves: 'direct' (default) — the serving engines' own kernels, every
+     * device reading and writing its peers directly (one hop, two for an all-reduce, at
+     * any group size); 'ring' — NCCL's ring, 2(n-1) hops for an all-reduce and n-1 for the
+     * others, each with the tier's latency (the NCCL microbenchmarks).
+     */
+    algorithm?: 'direct' | 'ring';
+  };
   /** Fused into a neighbouring kernel: no launch cost of its own. */
   fused?: boolean;
 }
