@@ -59,7 +59,7 @@ export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>
   generic: { requestOverheadMs: 10, basePrefills: 2.75, clientsPerPrefill: 12, ...POOLED_DECODE },
   vllm: { requestOverheadMs: 10, basePrefills: 2.25, clientsPerPrefill: 12, ...POOLED_DECODE },
   sglang: { requestOverheadMs: 200, basePrefills: 1.5, clientsPerPrefill: 5, ...POOLED_DECODE },
-  trtllm: { requestOverheadMs: 150, basePrefills: 1, clientsPerPrefill: 16, ...POOLED_DECODE },
+  trtllm: { requestOverheadMs: 140, basePrefills: 1, clientsPerPrefill: 12, ...POOLED_DECODE },
 };
 
 /** Mean TTFT (ms) of `inFlight` closed-loop requests per replica, given one request's prefill alone (ms). */
