@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { queuedTtftMs, SCHEDULERS } from '../src/engine/scheduler.js';
+import { prefillsPerLockstepIteration, queuedTtftMs, SCHEDULERS, steadyStateDecodeMs } from '../src/engine/scheduler.js';
 import { runOptix } from './cli.js';
 
 const example = ['estimate', 'Qwen/Qwen3-32B', '--device', 'H100_SXM_80G', '--num-devices', '1', '--tp-size', '1', '--concurrency', '8', '--input-length', '1024', '--output-length', '128', '--quantize-linear-action', 'FP8'];
@@ -52,6 +52,18 @@ describe('optix estimate', () => {
     const bad = await runOptix([...example, '--serving-engine', 'tgi']);
     expect(bad.exitCode).not.toBe(0);
     expect(bad.stderr).toMatch(/--serving-engine.*tgi.*generic, vllm, sglang, trtllm/s);
+  });
+
+  it('steady state with attention DP over shared experts: the law names the lockstep ranks, and TPOT carries their busiest prefills', async () => {
+    const dep = ['estimate', 'deepseek-ai/DeepSeek-V3', '--device', 'H100_SXM_80G', '--tp-size', '1', '--num-devices', '16', '--ep-size', '16', '--input-length', '1024', '--output-length', '1024', '--concurrency', '256', '--scheduling', 'steady-state'];
+    const text = await runOptix(dep);
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout).toContain('max over 16 lockstep ranks of Poisson(16 / output) prefills');
+    const j = JSON.parse((await runOptix([...dep, '--json'])).stdout) as { point: { tpotMs: number; decodeStepMs: number } };
+    expect(j.point.tpotMs - steadyStateDecodeMs(SCHEDULERS.generic, j.point.decodeStepMs)).toBeGreaterThan(0);
+    // 16 per rank, 1024 output tokens: 1/64 prefills per iteration on one rank. The busiest of 16
+    // waits for at least one with probability 1 - e^(-16/64) = 0.2212, two with ~0.0019: 0.223, not 16/64.
+    expect(prefillsPerLockstepIteration(16 / 1024, 16)).toBeCloseTo(0.2231, 4);
   });
 
   it('a disaggregated decode instance with MTP on DeepSeek-V3', async () => {

@@ -56,7 +56,6 @@ function memoryTime(device: DeviceProfile, bytes: number, curveBytes = device.ef
   return bytes / (device.hbmBandwidthBytesPerS * interpolateCurve(curveBytes, bytes));
 }
 
-/** Ring/all-to-all bytes each device sends, as a multiple of the message size. */
 /**
  * Latency terms of a collective: a direct (peer-to-peer) all-reduce is a
  * reduce-scatter and an all-gather of one hop each; a ring passes through
@@ -67,6 +66,7 @@ export function collectiveHops(kind: NonNullable<Op['collective']>['kind'], n: n
   return algorithm === 'ring' && kind !== 'p2p' ? phases * (n - 1) : phases;
 }
 
+/** Ring/all-to-all bytes each device sends, as a multiple of the message size. */
 export function algorithmFactor(kind: NonNullable<Op['collective']>['kind'], n: number): number {
   switch (kind) {
     case 'all_reduce':

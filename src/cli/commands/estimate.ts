@@ -5,6 +5,7 @@ import { estimate } from '../../engine/index.js';
 import type { EstimateResult } from '../../engine/api.js';
 import type { ParallelConfig, ServingEngine, StepLatency } from '../../engine/types.js';
 import { SCHEDULERS } from '../../engine/scheduler.js';
+import { lockstepRanks } from '../../engine/serving.js';
 import { makeParallel } from '../../engine/defaults.js';
 import { asciiTable, fixed, formatParallel, gb, pct, printJson } from '../format.js';
 import { addEngineOptions, parseIntArg, quantFromFlags, type EngineFlags } from '../options.js';
@@ -84,7 +85,7 @@ function run(modelId: string, f: EstimateFlags): void {
     printJson({ model: model.id, device: device.name, ...result, prefillStep: stepJson(result.prefillStep, f.detail), decodeStep: stepJson(result.decodeStep, f.detail) });
     return;
   }
-  process.stdout.write(render(model.id, device.name, result, f));
+  process.stdout.write(render(model.id, device.name, result, f, lockstepRanks(model, parallel)));
 }
 
 function stepJson(s: StepLatency, detail: boolean): unknown {
@@ -96,14 +97,16 @@ function mapValues(o: Record<string, number>, f: (v: number) => number): Record<
 }
 
 /** The queue and decode laws behind a steady-state TTFT/TPOT (engine/scheduler.ts), with this point's B. */
-function steadyStateLaw(engine: ServingEngine, mode: string, batch: number): string {
+function steadyStateLaw(engine: ServingEngine, mode: string, batch: number, lockstep: number): string {
   const m = SCHEDULERS[engine];
   const ttft = `TTFT = ${m.requestOverheadMs} ms + prefill step x (${m.basePrefills} + ${batch} / ${m.clientsPerPrefill})`;
-  const tpot = `TPOT = decode step x ${m.decodeStepScale} + ${m.iterationOverheadMs} ms${mode === 'agg' ? ` + ${m.prefillInterleave} x ${batch} x prefill cost / output` : ''}`;
+  // Attention-DP ranks sharing experts wait for the busiest rank's prefills (engine/serving.ts).
+  const prefills = lockstep > 1 ? `max over ${lockstep} lockstep ranks of Poisson(${batch} / output) prefills` : `${batch} / output prefills`;
+  const tpot = `TPOT = decode step x ${m.decodeStepScale} + ${m.iterationOverheadMs} ms${mode === 'agg' ? ` + ${m.prefillInterleave} x (${prefills}) x prefill cost` : ''}`;
   return `Steady-state scheduling, ${engine} scheduler: ${mode === 'decode' ? tpot : mode === 'prefill' ? ttft : `${ttft}; ${tpot}`}`;
 }
 
-function render(modelId: string, deviceName: string, r: EstimateResult, f: EstimateFlags): string {
+function render(modelId: string, deviceName: string, r: EstimateResult, f: EstimateFlags, lockstep: number): string {
   const p = r.point;
   const m = p.memory;
   const lines: string[] = [];
@@ -123,7 +126,7 @@ function render(modelId: string, deviceName: string, r: EstimateResult, f: Estim
       `; max ${m.maxSequencesPerReplica} sequences per replica${m.oom ? '  [OOM]' : ''}`,
   );
   lines.push(`Time shares (${p.mode === 'prefill' ? 'prefill' : 'decode'} step): Mem ${pct(p.shares.mem)}% | Comm ${pct(p.shares.comm)}% | Cube ${pct(p.shares.cube)}% | Vec ${pct(p.shares.vec)}%`);
-  if (f.scheduling === 'steady-state') lines.push(steadyStateLaw(f.servingEngine, p.mode, p.batchSize));
+  if (f.scheduling === 'steady-state') lines.push(steadyStateLaw(f.servingEngine, p.mode, p.batchSize, lockstep));
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (f.detail) {
     for (const [title, step] of [
