@@ -69,6 +69,10 @@ describe('optix devices show', () => {
     expect(fp8?.source).toContain('NVIDIA H100 datasheet');
     for (const f of j.figures) expect(f.source, f.figure).not.toBe('(no source given)');
     expect(j.effective.commGrid).toBe('128 x 8');
+    // Every optional curve a calibrated profile carries is listed with its source.
+    for (const figure of ['efficiency.attentionPrefillByHeadDim', 'efficiency.attentionDecodeByGroup', 'efficiency.gemmMemoryByBytesByDtype.bf16', 'efficiency.attentionPrefillByWork']) {
+      expect(j.figures.find((f) => f.figure === figure)?.source, figure).toMatch(/fitted by optix calibrate/);
+    }
     // The bf16 GEMM curve's plateau x the bf16 peak (H100 ships with a calibrated bf16 curve).
     const bf16 = loadDevice('H100_SXM_80G').efficiency.gemmByM.bf16!;
     expect(j.effective.cubeTflops).toBeCloseTo(bf16[bf16.length - 1]![1] * 989, 6);

@@ -157,8 +157,11 @@ function figureRows(p: DeviceProfile): FigureRow[] {
   for (const [k, c] of Object.entries(e.gemmByNKByDtype ?? {})) if (c) add(`efficiency.gemmByNKByDtype.${k}`, c, `min(N,K) -> x: ${curveText(c)}`);
   for (const [k, c] of Object.entries(e.attentionPrefillBySeqByDtype ?? {})) if (c) add(`efficiency.attentionPrefillBySeqByDtype.${k}`, c, `seq -> eff: ${curveText(c)}`);
   if (e.attentionPrefillByWork) add('efficiency.attentionPrefillByWork', e.attentionPrefillByWork, `rows x heads -> x: ${curveText(e.attentionPrefillByWork)}`);
+  if (e.attentionPrefillByHeadDim) add('efficiency.attentionPrefillByHeadDim', e.attentionPrefillByHeadDim, `head dim -> x: ${curveText(e.attentionPrefillByHeadDim)}`);
   if (e.attentionPrefillByBytes) add('efficiency.attentionPrefillByBytes', e.attentionPrefillByBytes, `bytes -> eff: ${curveText(e.attentionPrefillByBytes, true)}`);
   for (const [k, c] of Object.entries(e.attentionDecodeByBytesByDtype ?? {})) if (c) add(`efficiency.attentionDecodeByBytesByDtype.${k}`, c, `bytes -> eff: ${curveText(c, true)}`);
+  if (e.attentionDecodeByGroup) add('efficiency.attentionDecodeByGroup', e.attentionDecodeByGroup, `q heads per KV head -> x: ${curveText(e.attentionDecodeByGroup)}`);
+  for (const [k, c] of Object.entries(e.gemmMemoryByBytesByDtype ?? {})) if (c) add(`efficiency.gemmMemoryByBytesByDtype.${k}`, c, `bytes -> eff: ${curveText(c, true)}`);
   return rows;
 }
 
