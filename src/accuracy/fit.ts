@@ -310,27 +310,27 @@ function attentionPrefillBySeq(dtype: Dtype): CurveTarget {
   };
 }
 
-/** The second axis of prefill attention: query rows (occupancy), shared by the dtypes. */
-const attentionPrefillByWork: CurveTarget = {
-  name: 'attentionPrefillByWork',
-  get: (p) => p.efficiency.attentionPrefillByWork ?? [[1, 1]],
-  set: (p, c) => {
-    p.efficiency.attentionPrefillByWork = c;
-  },
-  xOf: (s) => (s.op.kind === 'attention_prefill' ? s.op.queryRows : undefined),
-  families: ['context_attention'],
-};
+type MultiplierKey = 'attentionPrefillByWork' | 'attentionPrefillByHeadDim' | 'attentionDecodeByGroup';
 
+/** An optional multiplier curve of one attention kernel (absent = 1), read at one of the op's fields. */
+function multiplierCurve(name: MultiplierKey, kind: 'attention_prefill' | 'attention_decode', field: 'queryRows' | 'headDim' | 'queryHeadsPerKv'): CurveTarget {
+  return {
+    name,
+    get: (p) => p.efficiency[name] ?? [[1, 1]],
+    set: (p, c) => {
+      p.efficiency[name] = c;
+    },
+    xOf: (s) => (s.op.kind === kind ? s.op[field] : undefined),
+    families: [kind === 'attention_prefill' ? 'context_attention' : 'generation_attention'],
+  };
+}
+
+/** The second axis of prefill attention: query rows (occupancy), shared by the dtypes. */
+const attentionPrefillByWork = multiplierCurve('attentionPrefillByWork', 'attention_prefill', 'queryRows');
 /** The third axis of prefill attention: head dim (tile efficiency), shared by the dtypes. */
-const attentionPrefillByHeadDim: CurveTarget = {
-  name: 'attentionPrefillByHeadDim',
-  get: (p) => p.efficiency.attentionPrefillByHeadDim ?? [[1, 1]],
-  set: (p, c) => {
-    p.efficiency.attentionPrefillByHeadDim = c;
-  },
-  xOf: (s) => (s.op.kind === 'attention_prefill' ? s.op.headDim : undefined),
-  families: ['context_attention'],
-};
+const attentionPrefillByHeadDim = multiplierCurve('attentionPrefillByHeadDim', 'attention_prefill', 'headDim');
+/** Decode attention's head-group axis: past the tensor-core kernels' largest group, a CUDA-core fallback. */
+const attentionDecodeByGroup = multiplierCurve('attentionDecodeByGroup', 'attention_decode', 'queryHeadsPerKv');
 
 /** The memory side of prefill attention's roofline; its small-bytes end carries the kernel's floor. */
 const attentionPrefillByBytes: CurveTarget = {
@@ -355,17 +355,6 @@ function attentionDecodeByBytes(dtype: Dtype): CurveTarget {
     families: ['generation_attention'],
   };
 }
-
-/** Decode attention's head-group axis: past the tensor-core kernels' largest group, a CUDA-core fallback. */
-const attentionDecodeByGroup: CurveTarget = {
-  name: 'attentionDecodeByGroup',
-  get: (p) => p.efficiency.attentionDecodeByGroup ?? [[1, 1]],
-  set: (p, c) => {
-    p.efficiency.attentionDecodeByGroup = c;
-  },
-  xOf: (s) => (s.op.kind === 'attention_decode' ? s.op.queryHeadsPerKv : undefined),
-  families: ['generation_attention'],
-};
 
 const commByBytes: CurveTarget = {
   name: 'commByBytes',
