@@ -98,7 +98,7 @@ export interface CalibrationResult {
   profile: DeviceProfile;
   yaml: string;
   before: KernelAccuracy;
-  /** Of the profile written (unchosen groups reverted). */
+  /** Of the profile written (unchosen groups at the base's figures). */
   after: KernelAccuracy;
   tables: string[];
   /** The groups written (as given, or every atomic group by default). */
@@ -139,7 +139,7 @@ export function calibrate(kernelsDir: string, base: DeviceProfile, baseText: str
   fit.profile.calibration = `calibrated from ${tables.join(', ')}${restricted ? ` (groups: ${chosenGroups.join(', ')})` : ''}`;
   const after = kernelAccuracy(samples, fit.profile, skipped);
   const fitted: Record<string, string[]> = {};
-  for (const [name, fams] of Object.entries(fit.fitted)) if (written.has(groupOf(name))) fitted[name] = fams.map((f) => KERNEL_FILES[f]);
+  for (const [name, fams] of Object.entries(fit.fitted)) fitted[name] = fams.map((f) => KERNEL_FILES[f]);
   // A single curve set from bf16's per-dtype one (fillDtypeCurves) has the same source.
   for (const single of ['gemmByNK', 'attentionPrefillBySeq', 'attentionDecodeByBytes']) {
     const bf16 = fitted[`${single}ByDtype.bf16`];

@@ -240,18 +240,38 @@ export function fitProfile(
 // The targets of a GPU kernel-table calibration
 // ---------------------------------------------------------------------------
 
+type ByDtypeKey = 'gemmByNKByDtype' | 'gemmMemoryByBytesByDtype' | 'attentionPrefillBySeqByDtype' | 'attentionDecodeByBytesByDtype';
+
+/**
+ * One dtype's curve in a per-dtype map (`map.dtype`): read at `x` of the
+ * samples of that kind and dtype; a profile without it prices the dtype by
+ * the single curve `fallback` names.
+ */
+function byDtypeCurve(
+  map: ByDtypeKey,
+  dtype: Dtype,
+  fallback: 'gemmByNK' | 'memoryByBytes' | 'attentionPrefillBySeq' | 'attentionDecodeByBytes',
+  kind: Op['kind'],
+  x: (op: Op) => number | undefined,
+  rest: Pick<CurveTarget, 'families'> & Partial<CurveTarget>,
+): CurveTarget {
+  return {
+    name: `${map}.${dtype}`,
+    get: (p) => p.efficiency[map]?.[dtype] ?? p.efficiency[fallback],
+    set: (p, c) => {
+      p.efficiency[map] = { ...p.efficiency[map], [dtype]: c };
+    },
+    xOf: (s) => (s.op.kind === kind && s.op.dtype === dtype ? x(s.op) : undefined),
+    ...rest,
+  };
+}
+
 /** Few-row GEMMs of one dtype: their weight-read bandwidth vs bytes (the memory side of their roofline). */
 function gemmMemoryByBytes(dtype: Dtype): CurveTarget {
-  return {
-    name: `gemmMemoryByBytesByDtype.${dtype}`,
-    get: (p) => p.efficiency.gemmMemoryByBytesByDtype?.[dtype] ?? p.efficiency.memoryByBytes,
-    set: (p, c) => {
-      p.efficiency.gemmMemoryByBytesByDtype = { ...p.efficiency.gemmMemoryByBytesByDtype, [dtype]: c };
-    },
-    xOf: (s) => (s.op.kind === 'gemm' && s.op.dtype === dtype && (s.op.m ?? 1) <= 16 && s.op.bytes >= 1 << 20 ? s.op.bytes : undefined),
+  return byDtypeCurve('gemmMemoryByBytesByDtype', dtype, 'memoryByBytes', 'gemm', (op) => ((op.m ?? 1) <= 16 && op.bytes >= 1 << 20 ? op.bytes : undefined), {
     families: ['gemm'],
     fixedBelow: 1 << 20,
-  };
+  });
 }
 
 function gemmByM(dtype: Dtype): CurveTarget {
@@ -272,15 +292,7 @@ function gemmByM(dtype: Dtype): CurveTarget {
 
 /** Per-dtype tables get their own curve: bf16 and fp8 kernels fill the machine differently. */
 function gemmByNK(dtype: Dtype): CurveTarget {
-  return {
-    name: `gemmByNKByDtype.${dtype}`,
-    get: (p) => p.efficiency.gemmByNKByDtype?.[dtype] ?? p.efficiency.gemmByNK,
-    set: (p, c) => {
-      p.efficiency.gemmByNKByDtype = { ...p.efficiency.gemmByNKByDtype, [dtype]: c };
-    },
-    xOf: (s) => (s.op.kind === 'gemm' && s.op.dtype === dtype ? Math.min(s.op.n ?? 1, s.op.k ?? 1) : undefined),
-    families: ['gemm'],
-  };
+  return byDtypeCurve('gemmByNKByDtype', dtype, 'gemmByNK', 'gemm', (op) => Math.min(op.n ?? 1, op.k ?? 1), { families: ['gemm'] });
 }
 
 const memoryByBytes: CurveTarget = {
@@ -299,15 +311,7 @@ const memoryByBytes: CurveTarget = {
 
 /** Per math dtype: fp8 FMHA runs well short of 2x bf16, so the two need their own curves. */
 function attentionPrefillBySeq(dtype: Dtype): CurveTarget {
-  return {
-    name: `attentionPrefillBySeqByDtype.${dtype}`,
-    get: (p) => p.efficiency.attentionPrefillBySeqByDtype?.[dtype] ?? p.efficiency.attentionPrefillBySeq,
-    set: (p, c) => {
-      p.efficiency.attentionPrefillBySeqByDtype = { ...p.efficiency.attentionPrefillBySeqByDtype, [dtype]: c };
-    },
-    xOf: (s) => (s.op.kind === 'attention_prefill' && s.op.dtype === dtype ? s.op.seqLen : undefined),
-    families: ['context_attention'],
-  };
+  return byDtypeCurve('attentionPrefillBySeqByDtype', dtype, 'attentionPrefillBySeq', 'attention_prefill', (op) => op.seqLen, { families: ['context_attention'] });
 }
 
 type MultiplierKey = 'attentionPrefillByWork' | 'attentionPrefillByHeadDim' | 'attentionDecodeByGroup';
@@ -345,15 +349,7 @@ const attentionPrefillByBytes: CurveTarget = {
 
 /** Per KV-cache dtype: fp8 and bf16 caches have different floors and bandwidth efficiency. */
 function attentionDecodeByBytes(dtype: Dtype): CurveTarget {
-  return {
-    name: `attentionDecodeByBytesByDtype.${dtype}`,
-    get: (p) => p.efficiency.attentionDecodeByBytesByDtype?.[dtype] ?? p.efficiency.attentionDecodeByBytes,
-    set: (p, c) => {
-      p.efficiency.attentionDecodeByBytesByDtype = { ...p.efficiency.attentionDecodeByBytesByDtype, [dtype]: c };
-    },
-    xOf: (s) => (s.op.kind === 'attention_decode' && s.op.dtype === dtype ? s.op.bytes : undefined),
-    families: ['generation_attention'],
-  };
+  return byDtypeCurve('attentionDecodeByBytesByDtype', dtype, 'attentionDecodeByBytes', 'attention_decode', (op) => op.bytes, { families: ['generation_attention'] });
 }
 
 const commByBytes: CurveTarget = {
