@@ -132,6 +132,9 @@ type Quantity = number | string;
 type RawCurve = Array<[Quantity, number]>;
 
 /** The file's shape once the schema has accepted it. */
+type OptionalCurveKey = 'attentionPrefillByWork' | 'attentionPrefillByHeadDim' | 'attentionDecodeByGroup' | 'attentionPrefillByBytes';
+type OptionalStaticKey = 'attentionPrefillOp' | 'attentionDecodeOp' | 'attentionDecodePerKvPair';
+
 interface RawProfile {
   name: string;
   vendor: string;
@@ -284,6 +287,15 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
     for (const [k, c] of Object.entries(m)) out[k as Dtype] = curve(c as RawCurve, ['efficiency', field, k], bytes);
     return { [field]: out } as Partial<Record<K, Partial<Record<Dtype, EfficiencyCurve>>>>;
   };
+  // Optional single curves and kernel floors, likewise.
+  const optionalCurve = <K extends OptionalCurveKey>(field: K, bytes: boolean): Partial<Record<K, EfficiencyCurve>> => {
+    const c = e[field];
+    return c === undefined ? {} : ({ [field]: curve(c, ['efficiency', field], bytes) } as Partial<Record<K, EfficiencyCurve>>);
+  };
+  const optionalSeconds = <K extends OptionalStaticKey>(field: K): Partial<Record<K, number>> => {
+    const v = raw.staticCostS[field];
+    return v === undefined ? {} : ({ [field]: q(v, 'seconds') } as Partial<Record<K, number>>);
+  };
   return {
     name: raw.name,
     vendor: raw.vendor,
@@ -298,9 +310,9 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
       vectorOp: q(raw.staticCostS.vectorOp, 'seconds'),
       memoryOp: q(raw.staticCostS.memoryOp, 'seconds'),
       collective: q(raw.staticCostS.collective, 'seconds'),
-      ...(raw.staticCostS.attentionPrefillOp !== undefined ? { attentionPrefillOp: q(raw.staticCostS.attentionPrefillOp, 'seconds') } : {}),
-      ...(raw.staticCostS.attentionDecodeOp !== undefined ? { attentionDecodeOp: q(raw.staticCostS.attentionDecodeOp, 'seconds') } : {}),
-      ...(raw.staticCostS.attentionDecodePerKvPair !== undefined ? { attentionDecodePerKvPair: q(raw.staticCostS.attentionDecodePerKvPair, 'seconds') } : {}),
+      ...optionalSeconds('attentionPrefillOp'),
+      ...optionalSeconds('attentionDecodeOp'),
+      ...optionalSeconds('attentionDecodePerKvPair'),
       ...(raw.staticCostS.graphReplayFraction !== undefined ? { graphReplayFraction: raw.staticCostS.graphReplayFraction } : {}),
     },
     efficiency: {
@@ -309,10 +321,10 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
       ...byDtype('gemmByNKByDtype', e.gemmByNKByDtype, false),
       attentionPrefillBySeq: curve(e.attentionPrefillBySeq, ['efficiency', 'attentionPrefillBySeq'], false),
       ...byDtype('attentionPrefillBySeqByDtype', e.attentionPrefillBySeqByDtype, false),
-      ...(e.attentionPrefillByWork !== undefined ? { attentionPrefillByWork: curve(e.attentionPrefillByWork, ['efficiency', 'attentionPrefillByWork'], false) } : {}),
-      ...(e.attentionPrefillByHeadDim !== undefined ? { attentionPrefillByHeadDim: curve(e.attentionPrefillByHeadDim, ['efficiency', 'attentionPrefillByHeadDim'], false) } : {}),
-      ...(e.attentionDecodeByGroup !== undefined ? { attentionDecodeByGroup: curve(e.attentionDecodeByGroup, ['efficiency', 'attentionDecodeByGroup'], false) } : {}),
-      ...(e.attentionPrefillByBytes !== undefined ? { attentionPrefillByBytes: curve(e.attentionPrefillByBytes, ['efficiency', 'attentionPrefillByBytes'], true) } : {}),
+      ...optionalCurve('attentionPrefillByWork', false),
+      ...optionalCurve('attentionPrefillByHeadDim', false),
+      ...optionalCurve('attentionDecodeByGroup', false),
+      ...optionalCurve('attentionPrefillByBytes', true),
       attentionDecodeByBytes: curve(e.attentionDecodeByBytes, ['efficiency', 'attentionDecodeByBytes'], true),
       ...byDtype('attentionDecodeByBytesByDtype', e.attentionDecodeByBytesByDtype, true),
       ...byDtype('gemmMemoryByBytesByDtype', e.gemmMemoryByBytesByDtype, true),

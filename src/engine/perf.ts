@@ -7,7 +7,7 @@
 import { interpolateCurve } from './devices/curves.js';
 import { tierForGroup } from './devices/grid.js';
 import type { Op } from './ops/types.js';
-import type { Bucket, BucketShares, DeviceProfile, Dtype, PricedOp, StepLatency } from './types.js';
+import type { Bucket, BucketShares, DeviceProfile, Dtype, EfficiencyCurve, PricedOp, StepLatency } from './types.js';
 
 export interface PricingOptions {
   /** --compile: graph capture removes most host launch gaps. */
@@ -80,17 +80,25 @@ export function algorithmFactor(kind: NonNullable<Op['collective']>['kind'], n: 
   }
 }
 
+/** Attention's matrix efficiency by key length: per math dtype when the profile has one (fp8 FMHA is far from 2x bf16). */
+function keyLengthEfficiency(op: Op, device: DeviceProfile): number {
+  const eff = device.efficiency;
+  return interpolateCurve(eff.attentionPrefillBySeqByDtype?.[op.dtype] ?? eff.attentionPrefillBySeq, op.seqLen ?? 1);
+}
+
+/** An optional multiplier curve at an op's optional field: 1 when either is absent. */
+function multiplier(curve: EfficiencyCurve | undefined, x: number | undefined): number {
+  return curve === undefined || x === undefined ? 1 : interpolateCurve(curve, x);
+}
+
 /**
- * Flash attention's matrix efficiency: by key length (per math dtype when the
- * profile has one: fp8 FMHA is far from 2x bf16), times the optional multiplier
- * by query rows (few rows leave SMs idle and expose the kernel's floor).
+ * Flash attention's matrix efficiency: by key length, times the optional
+ * multipliers by query rows (few rows leave SMs idle and expose the kernel's
+ * floor) and by head dim (wider heads give a tile more work per K/V row).
  */
 export function prefillAttentionEfficiency(op: Op, device: DeviceProfile): number {
   const eff = device.efficiency;
-  const bySeq = interpolateCurve(eff.attentionPrefillBySeqByDtype?.[op.dtype] ?? eff.attentionPrefillBySeq, op.seqLen ?? 1);
-  const byWork = eff.attentionPrefillByWork !== undefined && op.queryRows !== undefined ? interpolateCurve(eff.attentionPrefillByWork, op.queryRows) : 1;
-  const byHeadDim = eff.attentionPrefillByHeadDim !== undefined && op.headDim !== undefined ? interpolateCurve(eff.attentionPrefillByHeadDim, op.headDim) : 1;
-  return bySeq * byWork * byHeadDim;
+  return keyLengthEfficiency(op, device) * multiplier(eff.attentionPrefillByWork, op.queryRows) * multiplier(eff.attentionPrefillByHeadDim, op.headDim);
 }
 
 export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): OpTime {
@@ -113,9 +121,8 @@ export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): Op
       return finish(computeS, memoryTime(device, op.bytes, eff.attentionPrefillByBytes), 'cube', (st.attentionPrefillOp ?? st.matrixOp) * scale);
     }
     case 'attention_decode': {
-      const bySeq = interpolateCurve(eff.attentionPrefillBySeqByDtype?.[op.dtype] ?? eff.attentionPrefillBySeq, op.seqLen ?? 1);
-      const byGroup = eff.attentionDecodeByGroup !== undefined && op.queryHeadsPerKv !== undefined ? interpolateCurve(eff.attentionDecodeByGroup, op.queryHeadsPerKv) : 1;
-      const e = bySeq * byGroup;
+      // GQA decode past the tensor-core kernels' largest head group runs on CUDA cores.
+      const e = keyLengthEfficiency(op, device) * multiplier(eff.attentionDecodeByGroup, op.queryHeadsPerKv);
       const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
       const bytesS = memoryTime(device, op.bytes, eff.attentionDecodeByBytesByDtype?.[op.dtype] ?? eff.attentionDecodeByBytes);
       // Many short sequences: the kernel's work units, not its reads, set the time.
