@@ -2,6 +2,7 @@
  * The flat op list of one step (prefill chunk, decode, or both mixed) of one
  * DP replica, as one device of it executes it. Pure: (spec, layout, quant, shape) -> ops.
  */
+import { fullAttentionLayers } from '../models/params.js';
 import type { ModelSpec, ParallelConfig } from '../types.js';
 import type { QuantPlan } from '../quant.js';
 import { gqaAttentionOps, mlaAttentionOps } from './attention.js';
@@ -26,8 +27,7 @@ export function layerSplit(spec: ModelSpec): { dense: number; moe: number } {
 
 /** Layers of each token mixer: full (softmax) attention and a hybrid's linear attention. */
 export function attentionLayerSplit(spec: ModelSpec): { full: number; linear: number } {
-  const linear = spec.linearAttention?.numLayers ?? 0;
-  return { full: spec.numLayers - linear, linear };
+  return { full: fullAttentionLayers(spec), linear: spec.linearAttention?.numLayers ?? 0 };
 }
 
 /** `linear` of the `dense + moe` layers use linear attention; the rest use `spec.attention`. */
