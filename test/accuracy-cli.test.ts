@@ -155,15 +155,31 @@ if (!existsSync(silicon)) {
 
 /**
  * Op-level median APE: issue 4's target is 15% per family. Where the shipped profiles
- * meet it the guard is the target; elsewhere it holds the level reached (h100
- * generation attention 17.2%, b200 GEMM 18.0% from its nvfp4 rows, h100 NCCL
- * all-reduce 28.7% against the specification's collective figures, which the shipped
- * profiles keep: docs/accuracy.md).
+ * meet it the guard is the target; elsewhere it holds the level reached (b200 GEMM
+ * 18.0% from its nvfp4 rows, h100 NCCL all-reduce 28.7% against the specification's
+ * collective figures: the shipped profiles keep those groups at specification because
+ * their fits serve worse end to end, docs/accuracy.md). A full calibration meets 15%
+ * on every family (below).
  */
 const KERNEL_SYSTEMS = [
-  ['h100_sxm', 'H100_SXM_80G', { gemm: 15, context_attention: 15, generation_attention: 19, all_reduce: 30 }],
+  ['h100_sxm', 'H100_SXM_80G', { gemm: 15, context_attention: 15, generation_attention: 15, all_reduce: 30 }],
   ['b200_sxm', 'B200_SXM_180G', { gemm: 20, context_attention: 13, generation_attention: 10, all_reduce: 15 }],
 ] as const;
+
+for (const [system, device] of KERNEL_SYSTEMS) {
+  const dir = path.join(reference, 'kernels', system);
+  describe.runIf(existsSync(dir))(`optix calibrate --kernels ${system}, every group (issue 4's op-level target)`, () => {
+    it('the written profile is within 15% median APE on every family', async () => {
+      const out = path.join(tmp, `${device}.full.yaml`);
+      const r = await optix('calibrate', '--kernels', dir, '--device', device, '--out', out, '--json');
+      expect(r.exitCode, r.stderr).toBe(0);
+      const after = (JSON.parse(r.stdout) as { after: Array<{ family: string; rows: number; medianApePct: number }> }).after;
+      console.log(`${system} full calibration op-level median APE: ${after.map((f) => `${f.family} ${f.medianApePct.toFixed(1)}%`).join(', ')}`);
+      expect(after.map((f) => f.family).sort()).toEqual(['all_reduce', 'context_attention', 'gemm', 'generation_attention']);
+      for (const f of after) expect(f.medianApePct, f.family).toBeLessThanOrEqual(15);
+    }, 120_000);
+  });
+}
 
 for (const [system, device, guards] of KERNEL_SYSTEMS) {
   const dir = path.join(reference, 'kernels', system);

@@ -156,6 +156,12 @@ describe.runIf(existsSync(fullTables))('optix calibrate --curves (h100_sxm)', ()
     expect(p.efficiency.attentionDecodeByBytesByDtype).not.toEqual(b.efficiency.attentionDecodeByBytesByDtype);
     // The head-group axis (a CUDA-core fallback past the tensor-core kernels' largest group) is fitted too.
     expect(p.efficiency.attentionDecodeByGroup).toBeDefined();
+    // So is the per-pair cost by group, per KV dtype (fp16 takes bf16's, int8 fp8's).
+    const pair = p.efficiency.attentionDecodePairByGroupByDtype;
+    expect(pair?.bf16).toBeDefined();
+    expect(pair?.fp8).toBeDefined();
+    expect(pair?.fp16).toEqual(pair?.bf16);
+    expect(pair?.int8).toEqual(pair?.fp8);
     // Decode is the whole family of its fallback curve, so that one takes bf16's fit.
     expect(p.efficiency.attentionDecodeByBytes).toEqual(p.efficiency.attentionDecodeByBytesByDtype!.bf16);
     expect(r.text).toMatch(/^calibration: "calibrated from gemm_perf\.csv, .* \(groups: attention-decode; others keep the base profile's figures\)"$/m);

@@ -423,6 +423,7 @@ describe('calibrated built-ins (H100, B200)', () => {
     expect(cal.efficiency.attentionPrefillByHeadDim).toBeDefined();
     expect(cal.efficiency.attentionDecodeByBytesByDtype?.bf16).toBeDefined();
     expect(cal.efficiency.attentionDecodeByGroup).toBeDefined();
+    expect(cal.efficiency.attentionDecodePairByGroupByDtype?.bf16).toBeDefined();
     expect(cal.sources['efficiency.memoryByBytes']).toBeUndefined();
     for (const key of ['efficiency.gemmByM.bf16', 'efficiency.attentionDecodeByBytesByDtype.bf16']) {
       expect(cal.sources[key], key).toMatch(/fitted by optix calibrate/);

@@ -150,6 +150,21 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(priceOp(op, dev, eager).timeS).toBeCloseTo(bytesOnly, 15);
   });
 
+  it('a GQA pair costs the MHA pair divided by the per-KV-dtype group curve; MLA (no group) and other dtypes keep the MHA pair', () => {
+    const byGroup = {
+      ...dev,
+      staticCostS: { ...dev.staticCostS, attentionDecodePerKvPair: 10e-9 },
+      efficiency: { ...dev.efficiency, attentionDecodePairByGroupByDtype: { bf16: [[1, 1], [8, 0.25]] as Array<[number, number]> } },
+    };
+    // Pair-bound: 4096 pairs, 1 kB read. MHA: 4096 x 10 ns = 40.96 us.
+    const op = { name: 'd', kind: 'attention_decode' as const, count: 1, flops: 0, bytes: 1e3, dtype: 'bf16' as const, seqLen: 16, kvPairs: 4096, queryHeadsPerKv: 8 };
+    // Groups of 8 at a quarter of the pair efficiency: 4096 x 40 ns = 163.84 us.
+    expect(priceOp(op, byGroup, eager).timeS).toBeCloseTo(163.84e-6, 12);
+    expect(priceOp({ ...op, queryHeadsPerKv: 1 }, byGroup, eager).timeS).toBeCloseTo(40.96e-6, 12);
+    expect(priceOp({ ...op, queryHeadsPerKv: undefined }, byGroup, eager).timeS).toBeCloseTo(40.96e-6, 12);
+    expect(priceOp({ ...op, dtype: 'fp8' as const }, byGroup, eager).timeS).toBeCloseTo(40.96e-6, 12);
+  });
+
   it('decode attention reads the whole KV cache of the batch', () => {
     const ops = gqaAttentionOps(
       { spec: tinyDense(), par: makeParallel({ tp: 1 }), quant: bf16, shape: { decode: { sequences: 4, context: 1000, tokensPerSeq: 1 } }, tokens: 4 },

@@ -68,24 +68,25 @@ function fillDtypeCurves(p: DeviceProfile, written: ReadonlySet<AtomicCurveGroup
   const fill = (
     byDtype: Partial<Record<Dtype | 'default', EfficiencyCurve>> | undefined,
     family: DtypeFamily,
-    fallback: string,
-    setFallback: (c: EfficiencyCurve) => void,
+    fallback?: { name: string; set: (c: EfficiencyCurve) => void },
   ): void => {
     if (!byDtype) return;
     const groupOfDtype = (d: 'bf16' | 'fp8'): AtomicCurveGroup => (family === 'gemm' ? `gemm.${d}` : family);
     if (byDtype.bf16 && written.has(groupOfDtype('bf16'))) {
-      if (familyWritten[family]) {
-        setFallback(byDtype.bf16);
-        set.push(fallback);
+      if (fallback && familyWritten[family]) {
+        fallback.set(byDtype.bf16);
+        set.push(fallback.name);
       }
       byDtype.fp16 = byDtype.bf16;
     }
     if (byDtype.fp8 && written.has(groupOfDtype('fp8'))) byDtype.int8 = byDtype.fp8;
   };
-  fill(e.gemmByM, 'gemm', 'gemmByM.default', (c) => (e.gemmByM.default = c));
-  fill(e.gemmByNKByDtype, 'gemm', 'gemmByNK', (c) => (e.gemmByNK = c));
-  fill(e.attentionPrefillBySeqByDtype, 'attention-prefill', 'attentionPrefillBySeq', (c) => (e.attentionPrefillBySeq = c));
-  fill(e.attentionDecodeByBytesByDtype, 'attention-decode', 'attentionDecodeByBytes', (c) => (e.attentionDecodeByBytes = c));
+  fill(e.gemmByM, 'gemm', { name: 'gemmByM.default', set: (c) => (e.gemmByM.default = c) });
+  fill(e.gemmByNKByDtype, 'gemm', { name: 'gemmByNK', set: (c) => (e.gemmByNK = c) });
+  fill(e.attentionPrefillBySeqByDtype, 'attention-prefill', { name: 'attentionPrefillBySeq', set: (c) => (e.attentionPrefillBySeq = c) });
+  fill(e.attentionDecodeByBytesByDtype, 'attention-decode', { name: 'attentionDecodeByBytes', set: (c) => (e.attentionDecodeByBytes = c) });
+  // No single fallback: a KV dtype without a per-pair curve keeps the MHA pair cost.
+  fill(e.attentionDecodePairByGroupByDtype, 'attention-decode');
   return set;
 }
 

@@ -335,6 +335,18 @@ const attentionPrefillByWork = multiplierCurve('attentionPrefillByWork', 'attent
 const attentionPrefillByHeadDim = multiplierCurve('attentionPrefillByHeadDim', 'attention_prefill', 'headDim');
 /** Decode attention's head-group axis: past the tensor-core kernels' largest group, a CUDA-core fallback. */
 const attentionDecodeByGroup = multiplierCurve('attentionDecodeByGroup', 'attention_decode', 'queryHeadsPerKv');
+/** The same axis of decode attention's per-pair work, per KV dtype: a GQA pair carries its whole head group. */
+function attentionDecodePairByGroup(dtype: Dtype): CurveTarget {
+  return {
+    name: `attentionDecodePairByGroupByDtype.${dtype}`,
+    get: (p) => p.efficiency.attentionDecodePairByGroupByDtype?.[dtype] ?? [[1, 1]],
+    set: (p, c) => {
+      p.efficiency.attentionDecodePairByGroupByDtype = { ...p.efficiency.attentionDecodePairByGroupByDtype, [dtype]: c };
+    },
+    xOf: (s) => (s.op.kind === 'attention_decode' && s.op.dtype === dtype ? s.op.queryHeadsPerKv : undefined),
+    families: ['generation_attention'],
+  };
+}
 
 /** The memory side of prefill attention's roofline; its small-bytes end carries the kernel's floor. */
 const attentionPrefillByBytes: CurveTarget = {
@@ -456,6 +468,7 @@ export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curve
   const decodeDtypes = dtypesOf('attention_decode');
   for (const d of FITTED_DTYPES) if (decodeDtypes.has(d)) add(attentionDecodeByBytes(d), 4);
   add(attentionDecodeByGroup, 2);
+  for (const d of FITTED_DTYPES) if (decodeDtypes.has(d)) add(attentionDecodePairByGroup(d), 2);
   add(commByBytes, 4);
   const scalars = [matrixStatic, attentionStatic('attention_prefill'), attentionStatic('attention_decode'), decodePerKvPair, collectiveStatic].filter((t) => samples.some(t.applies));
   return { curves, scalars };

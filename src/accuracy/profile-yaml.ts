@@ -182,6 +182,7 @@ function writeEfficiency(doc: Document, fitted: DeviceProfile, meta: Calibration
       ...(e.attentionPrefillByBytes ? { attentionPrefillByBytes: curveValue(e.attentionPrefillByBytes) } : {}),
       attentionDecodeByBytes: curveValue(e.attentionDecodeByBytes),
       ...(e.attentionDecodeByGroup ? { attentionDecodeByGroup: curveValue(e.attentionDecodeByGroup) } : {}),
+      ...(e.attentionDecodePairByGroupByDtype ? { attentionDecodePairByGroupByDtype: byKey(e.attentionDecodePairByGroupByDtype) } : {}),
       ...(e.attentionDecodeByBytesByDtype ? { attentionDecodeByBytesByDtype: byKey(e.attentionDecodeByBytesByDtype) } : {}),
       memoryByBytes: curveValue(e.memoryByBytes),
       ...(e.gemmMemoryByBytesByDtype ? { gemmMemoryByBytesByDtype: byKey(e.gemmMemoryByBytesByDtype) } : {}),

@@ -159,6 +159,7 @@ interface RawProfile {
     attentionPrefillByWork?: RawCurve;
     attentionPrefillByHeadDim?: RawCurve;
     attentionDecodeByGroup?: RawCurve;
+    attentionDecodePairByGroupByDtype?: Partial<Record<Dtype, RawCurve>>;
     attentionPrefillByBytes?: RawCurve;
     attentionDecodeByBytes: RawCurve;
     attentionDecodeByBytesByDtype?: Partial<Record<Dtype, RawCurve>>;
@@ -324,6 +325,7 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
       ...optionalCurve('attentionPrefillByWork', false),
       ...optionalCurve('attentionPrefillByHeadDim', false),
       ...optionalCurve('attentionDecodeByGroup', false),
+      ...byDtype('attentionDecodePairByGroupByDtype', e.attentionDecodePairByGroupByDtype, false),
       ...optionalCurve('attentionPrefillByBytes', true),
       attentionDecodeByBytes: curve(e.attentionDecodeByBytes, ['efficiency', 'attentionDecodeByBytes'], true),
       ...byDtype('attentionDecodeByBytesByDtype', e.attentionDecodeByBytesByDtype, true),

@@ -126,7 +126,8 @@ export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): Op
       const computeS = op.flops / (matrixPeak(device, op.dtype) * e);
       const bytesS = memoryTime(device, op.bytes, eff.attentionDecodeByBytesByDtype?.[op.dtype] ?? eff.attentionDecodeByBytes);
       // Many short sequences: the kernel's work units, not its reads, set the time.
-      const memoryS = Math.max(bytesS, (op.kvPairs ?? 0) * (st.attentionDecodePerKvPair ?? 0));
+      const pairS = (st.attentionDecodePerKvPair ?? 0) / multiplier(eff.attentionDecodePairByGroupByDtype?.[op.dtype], op.queryHeadsPerKv);
+      const memoryS = Math.max(bytesS, (op.kvPairs ?? 0) * pairS);
       return finish(computeS, memoryS, 'cube', (st.attentionDecodeOp ?? st.matrixOp) * scale);
     }
     case 'vector': {

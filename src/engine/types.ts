@@ -201,6 +201,13 @@ export interface DeviceProfile {
      */
     attentionDecodeByGroup?: EfficiencyCurve;
     /**
+     * Optional efficiency of decode attention's per-(sequence, KV head) work vs query heads per
+     * KV head: the per-pair cost (`staticCostS.attentionDecodePerKvPair`, set by MHA) divided by
+     * it. GQA kernels give a pair the whole head group (measured ~4x an MHA pair's time), and
+     * groups past the GQA kernels' largest run as MHA over the query heads (~group x). Absent = 1.
+     */
+    attentionDecodePairByGroupByDtype?: Partial<Record<Dtype, EfficiencyCurve>>;
+    /**
      * Optional bandwidth efficiency of prefill attention vs its bytes (Q, K, V, O): the memory
      * side of its roofline, which also carries the kernel's floor. Absent = `memoryByBytes`.
      */

@@ -161,6 +161,7 @@ function figureRows(p: DeviceProfile): FigureRow[] {
   if (e.attentionPrefillByBytes) add('efficiency.attentionPrefillByBytes', e.attentionPrefillByBytes, `bytes -> eff: ${curveText(e.attentionPrefillByBytes, true)}`);
   for (const [k, c] of Object.entries(e.attentionDecodeByBytesByDtype ?? {})) if (c) add(`efficiency.attentionDecodeByBytesByDtype.${k}`, c, `bytes -> eff: ${curveText(c, true)}`);
   if (e.attentionDecodeByGroup) add('efficiency.attentionDecodeByGroup', e.attentionDecodeByGroup, `q heads per KV head -> x: ${curveText(e.attentionDecodeByGroup)}`);
+  for (const [k, c] of Object.entries(e.attentionDecodePairByGroupByDtype ?? {})) if (c) add(`efficiency.attentionDecodePairByGroupByDtype.${k}`, c, `q heads per KV head -> per-pair eff: ${curveText(c)}`);
   for (const [k, c] of Object.entries(e.gemmMemoryByBytesByDtype ?? {})) if (c) add(`efficiency.gemmMemoryByBytesByDtype.${k}`, c, `bytes -> eff: ${curveText(c, true)}`);
   return rows;
 }
