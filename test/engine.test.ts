@@ -165,6 +165,21 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(priceOp({ ...op, dtype: 'fp8' as const }, byGroup, eager).timeS).toBeCloseTo(40.96e-6, 12);
   });
 
+  it('a q/k norm over all heads (MiniMax-M2) all-reduces the variances across TP ranks: 2 fp32 per token', () => {
+    const minimax = getCatalogModel('MiniMaxAI/MiniMax-M2');
+    const a = minimax.attention as Parameters<typeof gqaAttentionOps>[1];
+    expect(a).toMatchObject({ qkNorm: true, qkNormAcrossHeads: true });
+    const ctx = (tp: number) => ({ spec: minimax, par: makeParallel({ tp }), quant: bf16, shape: { decode: { sequences: 16, context: 1000, tokensPerSeq: 1 } }, tokens: 16 });
+    const norm = gqaAttentionOps(ctx(4), a, 62).find((o) => o.name === 'qk_norm_tp_all_reduce');
+    expect(norm?.collective).toMatchObject({ kind: 'all_reduce', groupSize: 4, messageBytes: 16 * 2 * 4 });
+    expect(norm?.count).toBe(62);
+    // One rank holds every head: nothing to reduce. A per-head norm (Qwen3) never reduces.
+    expect(gqaAttentionOps(ctx(1), a, 62).some((o) => o.name === 'qk_norm_tp_all_reduce')).toBe(false);
+    const qwen = getCatalogModel('Qwen/Qwen3-32B');
+    expect(qwen.attention).not.toHaveProperty('qkNormAcrossHeads');
+    expect(gqaAttentionOps({ ...ctx(4), spec: qwen }, qwen.attention as typeof a, 64).some((o) => o.name === 'qk_norm_tp_all_reduce')).toBe(false);
+  });
+
   it('decode attention reads the whole KV cache of the batch', () => {
     const ops = gqaAttentionOps(
       { spec: tinyDense(), par: makeParallel({ tp: 1 }), quant: bf16, shape: { decode: { sequences: 4, context: 1000, tokensPerSeq: 1 } }, tokens: 4 },

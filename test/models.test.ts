@@ -154,6 +154,27 @@ describe('countParameters by hand on tiny configs', () => {
     expect(countParameters(spec)).toEqual({ total: 1672, active: 1672, embedding: 80, mtp: 0 });
   });
 
+  it('a q/k norm over all heads (qk_norm_type per_layer) weighs every head: (4 + 2) x 4 per layer, not 2 x 4', () => {
+    const config = {
+      architectures: ['Qwen3ForCausalLM'],
+      model_type: 'qwen3',
+      hidden_size: 8,
+      num_hidden_layers: 2,
+      vocab_size: 10,
+      max_position_embeddings: 64,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      head_dim: 4,
+      intermediate_size: 16,
+      tie_word_embeddings: true,
+    };
+    const perLayer = parseHfConfig({ ...config, qk_norm_type: 'per_layer' }, 'tiny.json');
+    expect(perLayer.attention).toMatchObject({ qkNorm: true, qkNormAcrossHeads: true });
+    // 1672 above + 2 layers x (24 - 8).
+    expect(countParameters(perLayer).total).toBe(1704);
+    expect(parseHfConfig({ ...config, qk_norm_type: 'per_head' }, 'tiny.json').attention).not.toHaveProperty('qkNormAcrossHeads');
+  });
+
   it('MLA + MoE with a leading dense layer, shared expert and one MTP module', () => {
     const spec = parseHfConfig(
       {

@@ -34,10 +34,10 @@ import type { ServingEngine } from './types.js';
 /**
  * The decode side is one law for every engine: per-engine decode constants fit
  * the sample better but predict held-out model families worse. The pooled fit
- * is nearly the plain sum: the priced step + 0.125 ms per iteration (host work
- * between iterations), all prefill work interleaved.
+ * is the plain sum: the priced step, no host time between iterations beyond
+ * it, all prefill work interleaved.
  */
-const POOLED_DECODE = { decodeStepScale: 1, iterationOverheadMs: 0.125, prefillInterleave: 1 } as const;
+const POOLED_DECODE = { decodeStepScale: 1, iterationOverheadMs: 0, prefillInterleave: 1 } as const;
 
 export interface SchedulerModel {
   requestOverheadMs: number;
@@ -57,7 +57,7 @@ export type DecodeLaw = Pick<SchedulerModel, 'decodeStepScale' | 'iterationOverh
 export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>>> = {
   // One law fitted over every engine's rows: used when the engine is unknown.
   generic: { requestOverheadMs: 10, basePrefills: 2.75, clientsPerPrefill: 12, ...POOLED_DECODE },
-  vllm: { requestOverheadMs: 10, basePrefills: 2.25, clientsPerPrefill: 12, ...POOLED_DECODE },
+  vllm: { requestOverheadMs: 10, basePrefills: 2, clientsPerPrefill: 12, ...POOLED_DECODE },
   sglang: { requestOverheadMs: 200, basePrefills: 1.5, clientsPerPrefill: 5, ...POOLED_DECODE },
   trtllm: { requestOverheadMs: 140, basePrefills: 1, clientsPerPrefill: 12, ...POOLED_DECODE },
 };

@@ -28,6 +28,12 @@ export interface GqaAttentionSpec {
   /** Extra learned bias/sink params etc. are ignored; q/k norms are vector work only. */
   qkNorm: boolean;
   /**
+   * The q and k RMSNorms span all heads of the layer (MiniMax-M2 `qk_norm_type: per_layer`),
+   * not one head: under TP each rank holds part of the heads, so the ranks all-reduce the
+   * q and k variances (one small all-reduce per layer, vLLM/SGLang `MiniMaxText01RMSNormTP`).
+   */
+  qkNormAcrossHeads?: boolean;
+  /**
    * Gated attention (Qwen3-Next / Qwen3.5 `attn_output_gate`): q_proj also emits a
    * per-head sigmoid gate on the attention output, so its width doubles.
    */

@@ -27,7 +27,9 @@ export function attentionParams(spec: ModelSpec): number {
     const q = h * a.numHeads * a.headDim * (a.outputGate === true ? 2 : 1);
     const kv = 2 * h * a.numKvHeads * a.headDim;
     const o = a.numHeads * a.headDim * h;
-    return q + kv + o + (a.qkNorm ? 2 * a.headDim : 0);
+    // q/k norm weights: one head's width each, or every head's when the norm spans the layer.
+    const qkNorm = !a.qkNorm ? 0 : a.qkNormAcrossHeads === true ? (a.numHeads + a.numKvHeads) * a.headDim : 2 * a.headDim;
+    return q + kv + o + qkNorm;
   }
   const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
   // q_a_proj + q_a_layernorm + q_b_proj, or a plain q_proj when there is no q LoRA.

@@ -244,6 +244,7 @@ function parseGqa(t: Fields, arch: string, hiddenSize: number, numHeads: number,
     t.fail("layers use sliding attention but 'sliding_window' is missing", "set 'sliding_window' (tokens)");
   }
   const spec: AttentionSpec = { kind: 'gqa', numHeads, numKvHeads, headDim, numSlidingLayers, qkNorm };
+  if (qkNorm && t.str('qk_norm_type') === 'per_layer') spec.qkNormAcrossHeads = true;
   if (numSlidingLayers > 0 && window !== undefined) spec.slidingWindow = window;
   // Qwen3-Next's attention always gates its output (vLLM reads attn_output_gate with default true).
   if (GATED_DELTA_NET.has(arch) && (t.bool('attn_output_gate') ?? true)) spec.outputGate = true;

@@ -49,6 +49,8 @@ export function gqaAttentionOps(ctx: BuildContext, a: GqaAttentionSpec, layers: 
   ops.push(linear('qkv_proj', layers, t, qkvN, h, quant));
   ops.push(...quantOverhead('qkv_proj', layers, t * h, qkvN * h, quant));
   ops.push(vector(a.qkNorm ? 'qk_norm_rope' : 'rope', layers, t * (hpr + kvpr) * d, a.qkNorm ? 10 : 6, true));
+  // A norm over all heads needs every rank's share of the q and k variances: one fp32 pair per token.
+  if (a.qkNormAcrossHeads === true) pushDefined(ops, collective('qk_norm_tp_all_reduce', layers, 'all_reduce', par.tp, t * 2 * 4));
 
   // Sliding-window layers and full layers differ only in how much context they see.
   const slidingLayers = Math.min(layers, Math.round((a.numSlidingLayers / spec.numLayers) * layers));
