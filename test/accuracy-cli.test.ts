@@ -97,14 +97,15 @@ describe('optix accuracy --measured (small file)', () => {
 });
 
 /**
- * Issue 4's targets are TPOT <= 15% and TTFT <= 25% median APE. The engine does
- * not reach them yet (docs/accuracy.md says where the error sits), so these
- * tests guard the level reached so far against regressions; the gap to the
- * target is printed on every run. Tighten the guards as the model improves.
+ * Issue 4's targets are TPOT <= 15% and TTFT <= 25% median APE over all rows, with
+ * >= 80% of them predicted. TPOT and the row share meet them and are held there; TTFT
+ * does not yet (docs/accuracy.md says where the error sits), so its test guards the
+ * level reached against regressions and prints the gap to the target on every run.
+ * Tighten the guards as the model improves.
  */
 const E2E = {
   predictedShare: { target: 0.8, guard: 0.86 },
-  tpotMedianApePct: { target: 15, guard: 16 },
+  tpotMedianApePct: { target: 15, guard: 15 },
   ttftMedianApePct: { target: 25, guard: 30.5 },
 };
 
@@ -135,17 +136,15 @@ describe.runIf(existsSync(silicon))('optix accuracy on silicon_calibration.csv (
   });
 });
 // The rows that give their whole deployment (all but the 921 disagg rows without worker counts):
-// TPOT meets the issue's target there and is held to it; TTFT sits at the target (25.1%, within
-// the measurement noise of its closed-loop series) and is held to the level reached.
-const GIVEN_TTFT_GUARD = 25.5;
+// there both of the issue's targets are met, and this holds them.
 describe.runIf(existsSync(silicon))('optix accuracy --deployment given on silicon_calibration.csv (issue 4 targets)', () => {
-  it(`median TTFT <= ${GIVEN_TTFT_GUARD}% (target ${E2E.ttftMedianApePct.target}%) and TPOT <= ${E2E.tpotMedianApePct.target}%`, async () => {
+  it(`median TTFT <= ${E2E.ttftMedianApePct.target}% and TPOT <= ${E2E.tpotMedianApePct.target}%`, async () => {
     const r = await optix('accuracy', '--measured', silicon, '--deployment', 'given', '--json');
     expect(r.exitCode, r.stderr).toBe(0);
     const g = JSON.parse(r.stdout) as Summary;
     console.log(`rows with a given deployment: ${g.predicted} of ${g.rows} predicted, TTFT ${g.ttft.medianApePct.toFixed(1)}%, TPOT ${g.tpot.medianApePct.toFixed(1)}%`);
     expect(g.rows).toBe(2463);
-    expect(g.ttft.medianApePct).toBeLessThanOrEqual(GIVEN_TTFT_GUARD);
+    expect(g.ttft.medianApePct).toBeLessThanOrEqual(E2E.ttftMedianApePct.target);
     expect(g.tpot.medianApePct).toBeLessThanOrEqual(E2E.tpotMedianApePct.target);
   }, 60_000);
 });
@@ -157,15 +156,14 @@ if (!existsSync(silicon)) {
 
 /**
  * Op-level median APE: issue 4's target is 15% per family. Where the shipped profiles
- * meet it the guard is the target; elsewhere it holds the level reached (b200 GEMM
- * 18.0% from its nvfp4 rows, h100 NCCL all-reduce 28.7% against the specification's
- * collective figures: the shipped profiles keep those groups at specification because
- * their fits serve worse end to end, docs/accuracy.md). A full calibration meets 15%
- * on every family (below).
+ * meet it the guard is the target; the one miss is h100 NCCL all-reduce (28.7%) against
+ * the specification's collective figures, which the shipped profiles keep because the
+ * fitted NCCL floor serves worse end to end (docs/accuracy.md). A full calibration meets
+ * 15% on every family (below).
  */
 const KERNEL_SYSTEMS = [
   ['h100_sxm', 'H100_SXM_80G', { gemm: 15, context_attention: 15, generation_attention: 15, all_reduce: 30 }],
-  ['b200_sxm', 'B200_SXM_180G', { gemm: 20, context_attention: 13, generation_attention: 10, all_reduce: 15 }],
+  ['b200_sxm', 'B200_SXM_180G', { gemm: 15, context_attention: 13, generation_attention: 10, all_reduce: 15 }],
 ] as const;
 
 for (const [system, device] of KERNEL_SYSTEMS) {

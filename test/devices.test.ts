@@ -92,7 +92,7 @@ describe('built-in profiles', () => {
     const loaded = loadDevice(name);
     expect(loaded).toEqual(checked);
     expect(loaded.name).toBe(name);
-    if (CALIBRATED.includes(name)) expect(loaded.calibration).toMatch(/^calibrated from gemm_perf\.csv.*\(groups: attention-prefill, attention-decode, gemm\.bf16(, gemm\.fp8)?;/);
+    if (CALIBRATED.includes(name)) expect(loaded.calibration).toMatch(/^calibrated from gemm_perf\.csv.*\(groups: attention-prefill, attention-decode, gemm\.bf16, gemm\.fp8, static;/);
     else expect(loaded.calibration).toBe('specification');
     for (const key of ['matrixPeakFlopsPerS', 'vectorPeakFlopsPerS', 'memoryBytes', 'hbmBandwidthBytesPerS', 'commGrid']) {
       expect(loaded.sources[key], `${name} sources.${key}`).toBeTruthy();
@@ -392,30 +392,32 @@ describe('calibrated built-ins (H100, B200)', () => {
     const cal = loadDevice(name);
     expect(spec.calibration).toBe('specification');
     for (const key of ['matrixPeakFlopsPerS', 'vectorPeakFlopsPerS', 'memoryBytes', 'hbmBandwidthBytesPerS', 'commGrid'] as const) expect(cal[key], key).toEqual(spec[key]);
-    // Static costs: the GEMM / vector / memory / collective ones are the specification's; the
-    // attention kernels' own floors are fitted with the attention curves.
-    const { attentionPrefillOp, attentionDecodeOp, attentionDecodePerKvPair, ...rest } = cal.staticCostS;
-    expect(rest).toEqual(spec.staticCostS);
+    // Static costs: the vector / memory / collective ones are the specification's; the GEMM
+    // floor is fitted (static), the attention kernels' own floors with the attention curves.
+    const { attentionPrefillOp, attentionDecodeOp, attentionDecodePerKvPair, matrixOp, ...rest } = cal.staticCostS;
+    const { matrixOp: specMatrixOp, ...specRest } = spec.staticCostS;
+    expect(rest).toEqual(specRest);
+    expect(matrixOp).not.toBe(specMatrixOp);
+    expect(cal.sources['staticCostS.matrixOp']).toMatch(/fitted by optix calibrate/);
     expect(attentionPrefillOp).toBeGreaterThan(spec.staticCostS.matrixOp);
     expect(attentionDecodeOp).toBeGreaterThan(0);
     expect(attentionDecodePerKvPair).toBeGreaterThan(0);
-    // Left at specification: memory, collectives; B200's fp8/fp4 GEMMs (the single default
-    // curves). H100 ships its fp8 fit too (scripts/calibrate-profiles.sh): every GEMM dtype of
-    // its table is then fitted, so the single curves take bf16's.
+    // Left at specification: memory, collectives; B200's fp4 GEMMs. Both ship their fp8 GEMM fit
+    // (scripts/calibrate-profiles.sh): on H100 every GEMM dtype of the table is then fitted, so
+    // the single curves take bf16's; on B200 the unfitted fp4 keeps the single default curves.
     expect(cal.efficiency.memoryByBytes).toEqual(spec.efficiency.memoryByBytes);
     expect(cal.efficiency.commByBytes).toEqual(spec.efficiency.commByBytes);
+    expect(cal.efficiency.gemmByM.fp8).toBeDefined();
+    expect(cal.efficiency.gemmByM.int8).toEqual(cal.efficiency.gemmByM.fp8);
+    expect(Object.keys(cal.efficiency.gemmMemoryByBytesByDtype ?? {}).sort()).toEqual(['bf16', 'fp8']);
+    expect(cal.sources['efficiency.gemmByM.fp8']).toMatch(/fitted by optix calibrate/);
     if (name === 'H100_SXM_80G') {
-      expect(cal.efficiency.gemmByM.fp8).toBeDefined();
-      expect(cal.efficiency.gemmByM.int8).toEqual(cal.efficiency.gemmByM.fp8);
       expect(cal.efficiency.gemmByM.default).toEqual(cal.efficiency.gemmByM.bf16);
       expect(cal.efficiency.gemmByNK).toEqual(cal.efficiency.gemmByNKByDtype?.bf16);
-      expect(Object.keys(cal.efficiency.gemmMemoryByBytesByDtype ?? {}).sort()).toEqual(['bf16', 'fp8']);
-      expect(cal.sources['efficiency.gemmByM.fp8']).toMatch(/fitted by optix calibrate/);
     } else {
       expect(cal.efficiency.gemmByM.default).toEqual(spec.efficiency.gemmByM.default);
       expect(cal.efficiency.gemmByNK).toEqual(spec.efficiency.gemmByNK);
-      expect(cal.efficiency.gemmByM.fp8).toBeUndefined();
-      expect(Object.keys(cal.efficiency.gemmMemoryByBytesByDtype ?? {})).toEqual(['bf16']);
+      expect(cal.efficiency.gemmByM.fp4).toBeUndefined();
     }
     // Fitted: bf16 GEMMs, prefill and decode attention; each with its source note.
     expect(cal.efficiency.gemmByM.bf16).toBeDefined();

@@ -180,6 +180,22 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(gqaAttentionOps({ ...ctx(4), spec: qwen }, qwen.attention as typeof a, 64).some((o) => o.name === 'qk_norm_tp_all_reduce')).toBe(false);
   });
 
+  it('a gated shared expert (Qwen3.5) adds its hidden -> 1 bf16 gate and the scaling pass; DeepSeek has neither', () => {
+    const qwen = getCatalogModel('Qwen/Qwen3.5-397B-A17B');
+    expect(qwen.moe).toMatchObject({ numSharedExperts: 1, sharedExpertGate: true });
+    const shape = { decode: { sequences: 8, context: 1000, tokensPerSeq: 1 } };
+    const ops = buildStepOps(qwen, makeParallel({ tp: 8 }), bf16, shape);
+    const gate = ops.find((o) => o.name === 'shared_expert_gate')!;
+    // One per MoE layer (60), 8 tokens x 1 output x 4096 inputs, replicated on every rank.
+    expect(gate).toMatchObject({ kind: 'gemm', count: 60, m: 8, n: 1, k: 4096, flops: 2 * 8 * 4096, dtype: 'bf16' });
+    const scale = ops.find((o) => o.name === 'shared_gate_scale')!;
+    expect(scale).toMatchObject({ kind: 'vector', count: 60, flops: 8 * 4096 * 2 });
+    expect(scale.fused).toBeFalsy();
+    const ds = getCatalogModel('deepseek-ai/DeepSeek-V3');
+    expect(ds.moe).not.toHaveProperty('sharedExpertGate');
+    expect(buildStepOps(ds, makeParallel({ tp: 8 }), bf16, shape).some((o) => o.name.startsWith('shared_expert_gate'))).toBe(false);
+  });
+
   it('decode attention reads the whole KV cache of the batch', () => {
     const ops = gqaAttentionOps(
       { spec: tinyDense(), par: makeParallel({ tp: 1 }), quant: bf16, shape: { decode: { sequences: 4, context: 1000, tokensPerSeq: 1 } }, tokens: 4 },

@@ -130,10 +130,10 @@ describe('parameters of a hybrid, by hand', () => {
     // GDN layer: in_proj 16 x (48 + 32 + 2*4) = 1408, conv 48*4 = 192, A_log + dt_bias 8, norm 8, out 32*16 = 512 -> 2128
     expect(linearAttentionParams(s, s.linearAttention!)).toBe(2128);
     // Full attention: gated q 16*4*4*2 = 512, k+v 2*16*2*4 = 256, o 256, q/k norm 8 -> 1032
-    // MoE: router 64 + 4 experts * 384 + shared 384 = 1984 total; 64 + 2*384 + 384 = 1216 active
+    // MoE: router 64 + 4 experts * 384 + shared 384 + its sigmoid gate 16 = 2000 total; 64 + 2*384 + 384 + 16 = 1232 active
     // base = 1*1032 + 3*2128 + 4 layers * 2 norms * 16 + final 16 = 7560
-    // total = 2*32*16 (embedding + head) + 7560 + 4*1984 = 16520; active = 512 (head) + 7560 + 4*1216 = 12936
-    expect(countParameters(s)).toEqual({ total: 16520, active: 12936, embedding: 1024, mtp: 0 });
+    // total = 2*32*16 (embedding + head) + 7560 + 4*2000 = 16584; active = 512 (head) + 7560 + 4*1232 = 13000
+    expect(countParameters(s)).toEqual({ total: 16584, active: 13000, embedding: 1024, mtp: 0 });
   });
 });
 

@@ -154,6 +154,17 @@ describe('countParameters by hand on tiny configs', () => {
     expect(countParameters(spec)).toEqual({ total: 1672, active: 1672, embedding: 80, mtp: 0 });
   });
 
+  it('a gated shared expert (Qwen3.5) counts its hidden -> 1 gate once per MoE layer, in total and active', () => {
+    const spec = getCatalogModel('Qwen/Qwen3.5-397B-A17B');
+    const { sharedExpertGate, ...moe } = spec.moe!;
+    expect(sharedExpertGate).toBe(true);
+    const withGate = countParameters(spec);
+    const without = countParameters({ ...spec, moe });
+    // 60 MoE layers x 4096 hidden.
+    expect(withGate.total - without.total).toBe(60 * 4096);
+    expect(withGate.active - without.active).toBe(60 * 4096);
+  });
+
   it('a q/k norm over all heads (qk_norm_type per_layer) weighs every head: (4 + 2) x 4 per layer, not 2 x 4', () => {
     const config = {
       architectures: ['Qwen3ForCausalLM'],

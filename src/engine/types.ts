@@ -80,6 +80,11 @@ export interface MoeSpec {
   numSharedExperts: number;
   /** Intermediate size of one shared expert (0 when none). */
   sharedExpertIntermediateSize: number;
+  /**
+   * A per-token sigmoid gate scales the shared expert's output (Qwen2-MoE lineage: Qwen3-Next,
+   * Qwen3.5 `shared_expert_gate`, a hidden -> 1 linear kept in bf16). Absent = no gate (DeepSeek).
+   */
+  sharedExpertGate?: boolean;
   /** Leading layers that use a dense MLP instead of MoE (DeepSeek first_k_dense_replace). */
   numDenseLayers: number;
   /** Every n-th layer is MoE (1 = all non-leading layers). */

@@ -70,7 +70,7 @@ export function moeBlockParams(spec: ModelSpec): { total: number; active: number
   if (moe === undefined) return { total: 0, active: 0 };
   const router = spec.hiddenSize * moe.numExperts;
   const expert = mlpParams(spec, moe.expertIntermediateSize);
-  const shared = moe.numSharedExperts * mlpParams(spec, moe.sharedExpertIntermediateSize);
+  const shared = moe.numSharedExperts * mlpParams(spec, moe.sharedExpertIntermediateSize) + (moe.sharedExpertGate === true ? spec.hiddenSize : 0);
   return {
     total: router + moe.numExperts * expert + shared,
     active: router + moe.topK * expert + shared,

@@ -329,13 +329,16 @@ function parseMoe(t: Fields, arch: string, numLayers: number): MoeSpec | undefin
 
   let numSharedExperts = 0;
   let sharedExpertIntermediateSize = 0;
+  let sharedExpertGate = false;
   if (t.has('n_shared_experts')) {
     // DeepSeek: the shared expert block is n_shared x moe_intermediate_size wide.
     numSharedExperts = t.int('n_shared_experts');
     sharedExpertIntermediateSize = numSharedExperts > 0 ? expertIntermediateSize : 0;
   } else if (t.has('shared_expert_intermediate_size') && t.int('shared_expert_intermediate_size') > 0) {
+    // Qwen2-MoE's naming, and its shared_expert_gate with it.
     numSharedExperts = 1;
     sharedExpertIntermediateSize = t.int('shared_expert_intermediate_size');
+    sharedExpertGate = true;
   } else if (t.has('shared_intermediate_size') && t.int('shared_intermediate_size') > 0) {
     numSharedExperts = 1;
     sharedExpertIntermediateSize = t.int('shared_intermediate_size');
@@ -369,6 +372,7 @@ function parseMoe(t: Fields, arch: string, numLayers: number): MoeSpec | undefin
     expertIntermediateSize,
     numSharedExperts,
     sharedExpertIntermediateSize,
+    ...(sharedExpertGate ? { sharedExpertGate } : {}),
     numDenseLayers,
     moeLayerFrequency,
   };

@@ -79,6 +79,11 @@ export function moeOps(ctx: BuildContext, moe: MoeSpec, layers: number): Op[] {
     ops.push(vector('shared_act', layers, t * is, 6, true));
     ops.push(linear('shared_down', layers, t, h, is, quant));
     ops.push(...quantOverhead('shared', layers, t * (h + is), sUpN * h + is * h, quant));
+    if (moe.sharedExpertGate === true) {
+      // Replicated on every rank; the sigmoid-scaled product is its own elementwise kernel.
+      ops.push(linearBf16('shared_expert_gate', layers, t, 1, h, 'bf16'));
+      ops.push(vector('shared_gate_scale', layers, t * h, 2));
+    }
   }
 
   if (par.ep > 1) {
