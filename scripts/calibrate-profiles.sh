@@ -6,19 +6,19 @@
 # and review `git diff data/devices`.
 #
 # Curve groups written: the ones whose kernel fit carries over to serving
-# (docs/accuracy.md, "Which curves ship calibrated": all rows / given-deployment rows,
-# TTFT / TPOT median APE, with the shipped set at 29.2 / 14.6 and 24.9 / 11.6 when chosen).
-#   gemm.fp8           - per-tensor and block fp8 rows, the input quantization priced apart:
-#                        without it on B200, all-rows TPOT 14.6% -> 15.3%;
+# (docs/accuracy.md, "Which curves ship calibrated": all rows, TTFT / TPOT median APE; the
+# shipped set is at 29.1% / 13.9%).
+#   gemm.fp8           - per-tensor and block fp8 rows, the input quantization priced apart
+#                        (without it on B200: TTFT 29.6%);
 #   static             - the GEMM floor (matrixOp), fitted in place of the specification's
-#                        assumed 5 us: TTFT 29.5% -> 29.2%, given 25.1% -> 24.9%.
+#                        assumed 5 us (without it: 29.3% / 14.2%).
 # Left at specification:
-#   gemm.fp4           - the tables' nvfp4 torch kernels run at ~0.73x of what the engines'
-#                        fp4 GEMMs do in serving: TTFT 31.2%, TPOT 18.5% with it;
+#   gemm.fp4           - the tables' nvfp4 torch kernels run at ~0.73x of what the specification
+#                        prices, slower than the engines' fp4 GEMMs in serving: 31.5% / 19.4% with it;
 #   memory             - fitted from few-row GEMMs of every dtype, where the fp8 / nvfp4 rows
-#                        pull the weight-read bandwidth down (B200 16 MiB: 0.8 -> 0.38): TPOT 19.0%;
+#                        pull the weight-read bandwidth down (B200 16 MiB: 0.8 -> 0.38): 32.5% / 20.8%;
 #   comm               - NCCL all-reduce (ring hops, fitted to 7% on both tables), where serving
-#                        engines use their own direct all-reduce kernels: TTFT 30.6%, TPOT 14.9%.
+#                        engines use their own direct all-reduce kernels: 30.1% / 14.4%.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KERNELS="${KERNELS:-../shared/reference/kernels}"

@@ -196,6 +196,36 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(buildStepOps(ds, makeParallel({ tp: 8 }), bf16, shape).some((o) => o.name.startsWith('shared_expert_gate'))).toBe(false);
   });
 
+  it('DeepSeek sparse attention (GLM-5): the indexer scores every cached token, the attention reads the top-k', () => {
+    const glm = getCatalogModel('zai-org/GLM-5-FP8');
+    const a = glm.attention;
+    expect(a).toMatchObject({ kind: 'mla', indexer: { numHeads: 32, headDim: 128, topK: 2048 } });
+    const par = makeParallel({ tp: 8, ep: 1 });
+    const decode = (context: number) => buildStepOps(glm, par, bf16, { decode: { sequences: 4, context, tokensPerSeq: 1 } });
+    const find = (ops: ReturnType<typeof decode>, name: string) => ops.find((o) => o.name === name)!;
+    const long = decode(8192);
+    // Logits: 4 queries x 32 heads x 128 x 8192 keys x 2 FLOPs; reads 4 x 8192 index keys of 128 fp8 + 4 B,
+    // writes 4 x 8192 fp32 logits, plus the 4 x 32 x 128 fp8 queries.
+    const logits = find(long, 'indexer_logits_decode');
+    expect(logits).toMatchObject({ kind: 'attention_decode', dtype: 'fp8', seqLen: 8192, flops: 2 * 32 * 128 * 4 * 8192 });
+    expect(logits.bytes).toBe(4 * 32 * 128 + 4 * 8192 * 132 + 4 * 8192 * 4);
+    expect(find(long, 'indexer_topk_decode').fused).toBeFalsy();
+    // Past 2048 tokens the latent attention reads 2048 keys a sequence; below, all of them.
+    expect(find(long, 'mla_decode').seqLen).toBe(2048);
+    expect(find(decode(1000), 'mla_decode').seqLen).toBe(1000);
+    expect(find(long, 'mla_decode').bytes).toBe(find(decode(2048), 'mla_decode').bytes);
+    // Prefill: each query attends min(position, 2048) keys.
+    const prefill = buildStepOps(glm, par, bf16, { prefill: { sequences: 1, newTokens: 4096, priorContext: 0 } });
+    const dense = { ...glm, attention: { ...(a as Extract<typeof a, { kind: 'mla' }>), indexer: undefined } };
+    const densePrefill = buildStepOps(dense, par, bf16, { prefill: { sequences: 1, newTokens: 4096, priorContext: 0 } });
+    expect(find(prefill, 'mla_prefill').flops / find(densePrefill, 'mla_prefill').flops).toBeCloseTo(causalPairs(4096, 0, 2048) / causalPairs(4096, 0), 9);
+    expect(densePrefill.some((o) => o.name.startsWith('indexer_'))).toBe(false);
+    // The index cache: one 128-byte fp8 key and a 4-byte scale per token per layer, beside the latent.
+    const kv = kvBytesForContext(glm, par, bf16, 1, false);
+    const denseKv = kvBytesForContext(dense, par, bf16, 1, false);
+    expect(kv - denseKv).toBe(78 * 132);
+  });
+
   it('decode attention reads the whole KV cache of the batch', () => {
     const ops = gqaAttentionOps(
       { spec: tinyDense(), par: makeParallel({ tp: 1 }), quant: bf16, shape: { decode: { sequences: 4, context: 1000, tokensPerSeq: 1 } }, tokens: 4 },
@@ -254,6 +284,21 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     for (const n of ['router', 'experts_gate_up', 'experts_down', 'shared_gate_up', 'ep_dispatch_all_to_all', 'ep_combine_all_to_all', 'lm_head']) {
       expect(names).toContain(n);
     }
+  });
+
+  it('expert parallelism under attention TP (TEP) moves no tokens: one all-reduce over the group sums the experts', () => {
+    const spec = tinyMoe();
+    const shape = { decode: { sequences: 8, context: 512, tokensPerSeq: 1 } };
+    const tep = buildStepOps(spec, makeParallel({ tp: 4, ep: 4 }), bf16, shape);
+    expect(tep.some((o) => o.kind === 'collective' && o.collective?.kind === 'all_to_all')).toBe(false);
+    const moeReduce = tep.filter((o) => o.name === 'moe_tp_all_reduce');
+    // 8 tokens x 1024 hidden x 2 B over the 4 ranks, once per MoE layer (2).
+    expect(moeReduce).toHaveLength(1);
+    expect(moeReduce[0]).toMatchObject({ count: 2, collective: { kind: 'all_reduce', groupSize: 4, messageBytes: 8 * 1024 * 2 } });
+    // Each rank runs its 2 of the 8 experts on all 8 tokens: a quarter of the expert work, as under TP.
+    const experts = (ops: typeof tep) => ops.find((o) => o.name === 'experts_gate_up')!;
+    const tpOnly = buildStepOps(spec, makeParallel({ tp: 4 }), bf16, shape);
+    expect(experts(tep).flops).toBeCloseTo(experts(tpOnly).flops, 6);
   });
 });
 

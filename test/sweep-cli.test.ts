@@ -98,7 +98,9 @@ describe('optix sweep (end to end on the 2-layer Qwen3-30B-A3B variant)', () => 
     expect(raw).toContain('== decode bsz 2 seq 256');
     // The per-op tables of each point.
     expect(raw).toMatch(/\| experts_gate_up\s+\| 2\s+\| /);
-    expect(raw).toMatch(/\| ep_dispatch_all_to_all\s+\| 2\s+\| comm/);
+    // Expert parallelism under attention TP sums the experts with one all-reduce (no token all-to-all).
+    expect(raw).toMatch(/\| moe_tp_all_reduce\s+\| 2\s+\| comm/);
+    expect(raw).not.toContain('ep_dispatch_all_to_all');
   });
 
   it('uses ./scripts/bsz_seq.csv and ./model_conf of the working directory when present', async () => {

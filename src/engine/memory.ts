@@ -3,7 +3,7 @@
  * token (GQA heads sharded by TP, replicated when kv_heads < TP; MLA latent not
  * sharded), activation workspace and reserved memory -> the largest batch that fits.
  */
-import { headsPerRank, kvHeadsPerRank } from './ops/attention.js';
+import { headsPerRank, indexKeyBytes, kvHeadsPerRank } from './ops/attention.js';
 import { gdnShard, gdnStateBytesPerLayer } from './ops/gated-delta-net.js';
 import { attentionLayerSplit, layerSplit } from './ops/step.js';
 import type { QuantPlan } from './quant.js';
@@ -29,6 +29,11 @@ export function weightBytesPerDevice(spec: ModelSpec, par: ParallelConfig, q: Qu
     const latent = a.kvLoraRank + a.qkRopeHeadDim;
     const qW = a.qLoraRank > 0 ? h * a.qLoraRank + a.qLoraRank * hpr * qk : h * hpr * qk;
     attention = (qW + h * latent + a.kvLoraRank * hpr * (a.qkNopeHeadDim + a.vHeadDim) + hpr * a.vHeadDim * h) * q.linearWeightBytes;
+    if (a.indexer) {
+      // The sparse-attention indexer is replicated on every rank: q and k projections, bf16 head weights.
+      const ix = a.indexer;
+      attention += ((a.qLoraRank > 0 ? a.qLoraRank : h) * ix.numHeads * ix.headDim + h * ix.headDim) * q.linearWeightBytes + h * ix.numHeads * q.unquantizedWeightBytes;
+    }
   }
   const norms = 2 * h * q.unquantizedWeightBytes;
   const dense = (mlpMatrices(spec) * h * spec.intermediateSize * q.linearWeightBytes) / par.tp;
@@ -87,7 +92,11 @@ export function linearStateBytesPerSequence(spec: ModelSpec, par: ParallelConfig
 export function kvBytesForContext(spec: ModelSpec, par: ParallelConfig, q: QuantPlan, context: number, mtpEnabled: boolean): number {
   const a = spec.attention;
   const layers = Math.ceil(attentionLayerSplit(spec).full / par.pp) + (mtpEnabled && spec.numMtpLayers > 0 ? 1 : 0);
-  if (a.kind === 'mla') return layers * (a.kvLoraRank + a.qkRopeHeadDim) * q.kvBytes * context;
+  if (a.kind === 'mla') {
+    // Sparse attention also caches one fp8 index key per token per layer.
+    const indexBytes = a.indexer ? indexKeyBytes(a.indexer) : 0;
+    return layers * ((a.kvLoraRank + a.qkRopeHeadDim) * q.kvBytes + indexBytes) * context;
+  }
   const perTokenLayer = 2 * kvHeadsPerRank(a, par.tp) * a.headDim * q.kvBytes;
   const sliding = Math.min(layers, Math.round((a.numSlidingLayers / spec.numLayers) * layers));
   const windowed = a.slidingWindow && a.slidingWindow > 0 ? Math.min(context, a.slidingWindow) : context;

@@ -34,10 +34,10 @@ import type { ServingEngine } from './types.js';
 /**
  * The decode side is one law for every engine: per-engine decode constants fit
  * the sample better but predict held-out model families worse. The pooled fit
- * is close to the plain sum: 0.95 x the priced step + 0.5 ms per iteration (host
- * work between iterations), all prefill work interleaved.
+ * is close to the plain sum: 1.05 x the priced step, all prefill work
+ * interleaved.
  */
-const POOLED_DECODE = { decodeStepScale: 0.95, iterationOverheadMs: 0.5, prefillInterleave: 1 } as const;
+const POOLED_DECODE = { decodeStepScale: 1.05, iterationOverheadMs: 0, prefillInterleave: 1 } as const;
 
 export interface SchedulerModel {
   requestOverheadMs: number;
@@ -56,9 +56,9 @@ export type DecodeLaw = Pick<SchedulerModel, 'decodeStepScale' | 'iterationOverh
 
 export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>>> = {
   // One law fitted over every engine's rows: used when the engine is unknown.
-  generic: { requestOverheadMs: 10, basePrefills: 2.75, clientsPerPrefill: 16, ...POOLED_DECODE },
-  vllm: { requestOverheadMs: 10, basePrefills: 1.75, clientsPerPrefill: 12, ...POOLED_DECODE },
-  sglang: { requestOverheadMs: 160, basePrefills: 2, clientsPerPrefill: 5, ...POOLED_DECODE },
+  generic: { requestOverheadMs: 10, basePrefills: 2.75, clientsPerPrefill: 12, ...POOLED_DECODE },
+  vllm: { requestOverheadMs: 10, basePrefills: 2, clientsPerPrefill: 12, ...POOLED_DECODE },
+  sglang: { requestOverheadMs: 190, basePrefills: 1.75, clientsPerPrefill: 6, ...POOLED_DECODE },
   trtllm: { requestOverheadMs: 150, basePrefills: 1, clientsPerPrefill: 16, ...POOLED_DECODE },
 };
 

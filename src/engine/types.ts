@@ -68,6 +68,19 @@ export interface MlaAttentionSpec {
   qkNopeHeadDim: number;
   qkRopeHeadDim: number;
   vHeadDim: number;
+  /**
+   * DeepSeek sparse attention (DeepSeek-V3.2, GLM-5; `index_n_heads`, `index_head_dim`,
+   * `index_topk`): a lightning indexer scores every cached token for each query with its own
+   * small fp8 MQA (`numHeads` heads of `headDim` over one key per token), and the attention
+   * reads only the `topK` best keys. Absent = dense MLA.
+   */
+  indexer?: MlaIndexerSpec;
+}
+
+export interface MlaIndexerSpec {
+  numHeads: number;
+  headDim: number;
+  topK: number;
 }
 
 export type AttentionSpec = GqaAttentionSpec | MlaAttentionSpec;

@@ -38,7 +38,10 @@ export function attentionParams(spec: ModelSpec): number {
   const kvA = h * (a.kvLoraRank + a.qkRopeHeadDim) + a.kvLoraRank;
   const kvB = a.kvLoraRank * a.numHeads * (a.qkNopeHeadDim + a.vHeadDim);
   const o = a.numHeads * a.vHeadDim * h;
-  return q + kvA + kvB + o;
+  // Sparse attention's indexer: q from the q latent, one key (with its LayerNorm weight and bias), per-head weights.
+  const ix = a.indexer;
+  const indexer = ix ? (a.qLoraRank > 0 ? a.qLoraRank : h) * ix.numHeads * ix.headDim + h * ix.headDim + 2 * ix.headDim + h * ix.numHeads : 0;
+  return q + kvA + kvB + o + indexer;
 }
 
 /** Layers that use `spec.attention`: all of them, less a hybrid's linear-attention layers. */

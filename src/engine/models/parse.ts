@@ -3,7 +3,7 @@
  * passes its parsed value plus a name for it (`origin`) that every error names.
  */
 import { OptixUserError } from '../../errors.js';
-import type { AttentionSpec, Dtype, LinearAttentionSpec, ModelSpec, MoeSpec, VisionSpec } from '../types.js';
+import type { AttentionSpec, Dtype, LinearAttentionSpec, MlaAttentionSpec, ModelSpec, MoeSpec, VisionSpec } from '../types.js';
 
 type Json = Record<string, unknown>;
 
@@ -39,8 +39,8 @@ const MOE_GQA = new Set([
 const MLA_MOE = new Set([
   'DeepseekV2ForCausalLM',
   'DeepseekV3ForCausalLM',
-  // V3.2 and GLM-5 add a lightning indexer (DeepSeek sparse attention) on top of MLA;
-  // the spec models them as dense MLA, which the indexer's small weights barely move.
+  // V3.2 and GLM-5 add a lightning indexer (DeepSeek sparse attention) on top of MLA
+  // (MlaAttentionSpec.indexer, from the index_* fields).
   'DeepseekV32ForCausalLM',
   'GlmMoeDsaForCausalLM',
 ]);
@@ -300,7 +300,7 @@ function stateDtype(t: Fields): Dtype {
 
 function parseMla(t: Fields, numHeads: number): AttentionSpec {
   const hint = 'MLA configs (DeepSeek-V3 style) set q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim';
-  return {
+  const spec: MlaAttentionSpec = {
     kind: 'mla',
     numHeads,
     // DeepSeek-V2-Lite sets q_lora_rank null: q comes straight from hidden.
@@ -310,6 +310,12 @@ function parseMla(t: Fields, numHeads: number): AttentionSpec {
     qkRopeHeadDim: t.positive('qk_rope_head_dim', hint),
     vHeadDim: t.positive('v_head_dim', hint),
   };
+  const indexKeys = ['index_n_heads', 'index_head_dim', 'index_topk'];
+  if (indexKeys.some((k) => t.has(k))) {
+    const indexerHint = 'DeepSeek sparse attention configs set index_n_heads, index_head_dim and index_topk together';
+    spec.indexer = { numHeads: t.positive('index_n_heads', indexerHint), headDim: t.positive('index_head_dim', indexerHint), topK: t.positive('index_topk', indexerHint) };
+  }
+  return spec;
 }
 
 function parseMoe(t: Fields, arch: string, numLayers: number): MoeSpec | undefined {

@@ -3,8 +3,8 @@
  * and MLA (DeepSeek-V3, Kimi-K2). Heads are sharded by TP; GQA KV heads are
  * replicated when kv_heads < TP; the MLA latent cache is never sharded by TP.
  */
-import type { GqaAttentionSpec, MlaAttentionSpec } from '../types.js';
-import { ACT_BYTES, collective, linear, pushDefined, quantOverhead, vector } from './linear.js';
+import type { GqaAttentionSpec, MlaAttentionSpec, MlaIndexerSpec } from '../types.js';
+import { ACT_BYTES, collective, linear, linearBf16, pushDefined, quantOverhead, vector } from './linear.js';
 import type { BuildContext, Op } from './types.js';
 
 /**
@@ -121,13 +121,16 @@ export function mlaAttentionOps(ctx: BuildContext, a: MlaAttentionSpec, layers: 
   ops.push(linear('kv_a_proj', layers, t, latent, h, quant));
   ops.push(vector('kv_a_norm_rope', layers, t * (latent + hpr * a.qkRopeHeadDim), 6, true));
   ops.push(...quantOverhead('mla_proj', layers, t * h * 2, 0, quant));
+  if (a.indexer) ops.push(...indexerOps(ctx, a, a.indexer, layers));
+  // Sparse attention reads at most the indexer's top-k keys per query.
+  const keyCap = a.indexer?.topK;
 
   if (shape.prefill) {
     const p = shape.prefill;
     // Prefill runs unabsorbed: expand the latent of every key (new and cached) to per-head K and V.
     const keys = p.sequences * (p.priorContext + p.newTokens);
     ops.push(linear('kv_b_proj', layers, keys, hpr * (a.qkNopeHeadDim + a.vHeadDim), a.kvLoraRank, quant));
-    const pairs = p.sequences * causalPairs(p.newTokens, p.priorContext);
+    const pairs = p.sequences * causalPairs(p.newTokens, p.priorContext, keyCap);
     const newTok = p.sequences * p.newTokens;
     ops.push({
       name: 'mla_prefill',
@@ -139,7 +142,7 @@ export function mlaAttentionOps(ctx: BuildContext, a: MlaAttentionSpec, layers: 
         keys * hpr * (qkDim + a.vHeadDim) * ACT_BYTES +
         newTok * latent * quant.kvBytes,
       dtype: quant.attentionDtype,
-      seqLen: p.priorContext + p.newTokens,
+      seqLen: effectiveContext(p.priorContext + p.newTokens, keyCap),
       queryRows: newTok * hpr,
       headDim: qkDim,
     });
@@ -147,6 +150,7 @@ export function mlaAttentionOps(ctx: BuildContext, a: MlaAttentionSpec, layers: 
   if (shape.decode) {
     const dd = shape.decode;
     const q = dd.sequences * dd.tokensPerSeq;
+    const keys = effectiveContext(dd.context, keyCap);
     // Absorbed decode: queries move into the latent space, attention reads the shared latent cache.
     ops.push({
       ...linear('q_absorb', layers, q, a.kvLoraRank, a.qkNopeHeadDim, quant),
@@ -157,10 +161,10 @@ export function mlaAttentionOps(ctx: BuildContext, a: MlaAttentionSpec, layers: 
       name: 'mla_decode',
       kind: 'attention_decode',
       count: layers,
-      flops: 2 * q * hpr * dd.context * (latent + a.kvLoraRank),
-      bytes: dd.sequences * dd.context * latent * quant.kvBytes + q * hpr * (latent + a.kvLoraRank) * ACT_BYTES,
+      flops: 2 * q * hpr * keys * (latent + a.kvLoraRank),
+      bytes: dd.sequences * keys * latent * quant.kvBytes + q * hpr * (latent + a.kvLoraRank) * ACT_BYTES,
       dtype: quant.attentionDtype,
-      seqLen: dd.context,
+      seqLen: keys,
     });
     ops.push({
       ...linear('v_up', layers, q, a.vHeadDim, a.kvLoraRank, quant),
@@ -171,5 +175,52 @@ export function mlaAttentionOps(ctx: BuildContext, a: MlaAttentionSpec, layers: 
   ops.push(linear('o_proj', layers, t, h, hpr * a.vHeadDim, quant));
   ops.push(...quantOverhead('o_proj', layers, t * hpr * a.vHeadDim, 0, quant));
   pushDefined(ops, collective('attn_tp_all_reduce', layers, 'all_reduce', par.tp, t * h * ACT_BYTES));
+  return ops;
+}
+
+/** Bytes one token's index key takes in the indexer's cache: fp8 values and one fp32 scale. */
+export function indexKeyBytes(ix: MlaIndexerSpec): number {
+  return ix.headDim + 4;
+}
+
+/**
+ * DeepSeek sparse attention's lightning indexer, replicated on every TP rank (its
+ * weights are small): q from the q latent, one shared key and per-head weights from
+ * the hidden state, then fp8 logits of every query against every cached index key
+ * (written in fp32) and a top-k over them. Each is its own kernel in the engines.
+ */
+function indexerOps(ctx: BuildContext, a: MlaAttentionSpec, ix: MlaIndexerSpec, layers: number): Op[] {
+  const { spec, quant, shape, tokens: t } = ctx;
+  const h = spec.hiddenSize;
+  const qIn = a.qLoraRank > 0 ? a.qLoraRank : h;
+  const ops: Op[] = [
+    linear('indexer_q_proj', layers, t, ix.numHeads * ix.headDim, qIn, quant),
+    linear('indexer_k_proj', layers, t, ix.headDim, h, quant),
+    linearBf16('indexer_weights_proj', layers, t, ix.numHeads, h, 'bf16'),
+    vector('indexer_norm_rope', layers, t * (ix.numHeads + 1) * ix.headDim, 8),
+    vector('indexer_quant', layers, t * (ix.numHeads + 1) * ix.headDim, 4),
+  ];
+  const logitsOp = (kind: 'attention_prefill' | 'attention_decode', queries: number, sequences: number, scored: number, context: number): Op => ({
+    name: `indexer_logits_${kind === 'attention_prefill' ? 'prefill' : 'decode'}`,
+    kind,
+    count: layers,
+    flops: 2 * ix.numHeads * ix.headDim * scored,
+    bytes: queries * ix.numHeads * ix.headDim + sequences * context * indexKeyBytes(ix) + scored * 4,
+    dtype: 'fp8',
+    seqLen: context,
+  });
+  if (shape.prefill) {
+    const p = shape.prefill;
+    const scored = p.sequences * causalPairs(p.newTokens, p.priorContext);
+    const newTok = p.sequences * p.newTokens;
+    ops.push({ ...logitsOp('attention_prefill', newTok, p.sequences, scored, p.priorContext + p.newTokens), queryRows: newTok * ix.numHeads, headDim: ix.headDim });
+    ops.push(vector('indexer_topk_prefill', layers, scored, 2));
+  }
+  if (shape.decode) {
+    const dd = shape.decode;
+    const q = dd.sequences * dd.tokensPerSeq;
+    ops.push(logitsOp('attention_decode', q, dd.sequences, q * dd.context, dd.context));
+    ops.push(vector('indexer_topk_decode', layers, q * dd.context, 2));
+  }
   return ops;
 }

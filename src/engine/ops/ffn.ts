@@ -86,7 +86,11 @@ export function moeOps(ctx: BuildContext, moe: MoeSpec, layers: number): Op[] {
     }
   }
 
-  if (par.ep > 1) {
+  // Expert parallelism moves tokens only when the ranks hold different ones (attention DP):
+  // under attention TP every rank of the expert group already holds every token, runs its
+  // own experts on them, and one all-reduce sums the experts' outputs (TEP, as the engines
+  // run it) - the same collective as tensor-parallel experts.
+  if (par.ep > 1 && par.dp > 1) {
     // Tokens are deduplicated across TP ranks before dispatch: t / tp unique tokens per device.
     const perDevice = (t / par.tp) * moe.topK * h;
     pushDefined(
