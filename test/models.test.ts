@@ -138,23 +138,22 @@ describe('countParameters matches published model sizes (within 2%)', () => {
 });
 
 describe('countParameters by hand on tiny configs', () => {
+  const tinyQwen3 = {
+    architectures: ['Qwen3ForCausalLM'],
+    model_type: 'qwen3',
+    hidden_size: 8,
+    num_hidden_layers: 2,
+    vocab_size: 10,
+    max_position_embeddings: 64,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    head_dim: 4,
+    intermediate_size: 16,
+    tie_word_embeddings: true,
+  };
+
   it('dense GQA with qk-norm and tied embeddings', () => {
-    const spec = parseHfConfig(
-      {
-        architectures: ['Qwen3ForCausalLM'],
-        model_type: 'qwen3',
-        hidden_size: 8,
-        num_hidden_layers: 2,
-        vocab_size: 10,
-        max_position_embeddings: 64,
-        num_attention_heads: 4,
-        num_key_value_heads: 2,
-        head_dim: 4,
-        intermediate_size: 16,
-        tie_word_embeddings: true,
-      },
-      'tiny.json',
-    );
+    const spec = parseHfConfig(tinyQwen3, 'tiny.json');
     // per layer: q 8*16=128, k+v 2*8*8=128, o 16*8=128, qk-norm 2*4=8, norms 2*8=16, mlp 3*8*16=384 -> 792
     // total: 2*792 + final norm 8 + tied table 10*8=80 = 1672; active = same (the tied table is the head)
     expect(countParameters(spec)).toEqual({ total: 1672, active: 1672, embedding: 80, mtp: 0 });
@@ -172,24 +171,11 @@ describe('countParameters by hand on tiny configs', () => {
   });
 
   it('a q/k norm over all heads (qk_norm_type per_layer) weighs every head: (4 + 2) x 4 per layer, not 2 x 4', () => {
-    const config = {
-      architectures: ['Qwen3ForCausalLM'],
-      model_type: 'qwen3',
-      hidden_size: 8,
-      num_hidden_layers: 2,
-      vocab_size: 10,
-      max_position_embeddings: 64,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      head_dim: 4,
-      intermediate_size: 16,
-      tie_word_embeddings: true,
-    };
-    const perLayer = parseHfConfig({ ...config, qk_norm_type: 'per_layer' }, 'tiny.json');
+    const perLayer = parseHfConfig({ ...tinyQwen3, qk_norm_type: 'per_layer' }, 'tiny.json');
     expect(perLayer.attention).toMatchObject({ qkNorm: true, qkNormAcrossHeads: true });
     // 1672 above + 2 layers x (24 - 8).
     expect(countParameters(perLayer).total).toBe(1704);
-    expect(parseHfConfig({ ...config, qk_norm_type: 'per_head' }, 'tiny.json').attention).not.toHaveProperty('qkNormAcrossHeads');
+    expect(parseHfConfig({ ...tinyQwen3, qk_norm_type: 'per_head' }, 'tiny.json').attention).not.toHaveProperty('qkNormAcrossHeads');
   });
 
   it('MLA + MoE with a leading dense layer, shared expert and one MTP module', () => {
