@@ -55,6 +55,15 @@ describe('optix devices show', () => {
     expect(r.stdout).toContain('(0.960 TiB/s), comm 35 | 137.2 GB/s (grid 256 x 8)');
   });
 
+  it('prints the longest figure names of a calibrated profile whole', async () => {
+    const r = await optix('devices', 'show', 'H100_SXM_80G');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).not.toContain('…');
+    for (const name of ['efficiency.attentionDecodePairByGroupByDtype.bf16', 'efficiency.attentionDecodeByBytesByDtype.fp8', 'efficiency.gemmMemoryByBytesByDtype.bf16']) {
+      expect(r.stdout).toContain(`│ ${name} `);
+    }
+  });
+
   it('--json: profile in SI, one source per figure', async () => {
     const r = await optix('devices', 'show', 'H100_SXM_80G', '--json');
     expect(r.exitCode).toBe(0);

@@ -194,7 +194,8 @@ function showDevice(name: string | undefined, opts: { json?: boolean; deviceFile
     style: { head: [], border: [] },
     chars: COMPACT,
     wordWrap: true,
-    colWidths: [36, 46, 64],
+    // Wide enough for the longest figure name (one word, which word wrapping would cut).
+    colWidths: [52, 46, 52],
   });
   for (const f of figures) table.push([f.figure, f.text, f.source]);
   out(table.toString());
