@@ -240,24 +240,24 @@ export function fitProfile(
 // The targets of a GPU kernel-table calibration
 // ---------------------------------------------------------------------------
 
-type ByDtypeKey = 'gemmByNKByDtype' | 'gemmMemoryByBytesByDtype' | 'attentionPrefillBySeqByDtype' | 'attentionDecodeByBytesByDtype';
+type ByDtypeKey = 'gemmByNKByDtype' | 'gemmMemoryByBytesByDtype' | 'attentionPrefillBySeqByDtype' | 'attentionDecodeByBytesByDtype' | 'attentionDecodePairByGroupByDtype';
 
 /**
  * One dtype's curve in a per-dtype map (`map.dtype`): read at `x` of the
  * samples of that kind and dtype; a profile without it prices the dtype by
- * the single curve `fallback` names.
+ * the single curve `fallback` names, or by a fixed curve (a multiplier's 1).
  */
 function byDtypeCurve(
   map: ByDtypeKey,
   dtype: Dtype,
-  fallback: 'gemmByNK' | 'memoryByBytes' | 'attentionPrefillBySeq' | 'attentionDecodeByBytes',
+  fallback: 'gemmByNK' | 'memoryByBytes' | 'attentionPrefillBySeq' | 'attentionDecodeByBytes' | EfficiencyCurve,
   kind: Op['kind'],
   x: (op: Op) => number | undefined,
   rest: Pick<CurveTarget, 'families'> & Partial<CurveTarget>,
 ): CurveTarget {
   return {
     name: `${map}.${dtype}`,
-    get: (p) => p.efficiency[map]?.[dtype] ?? p.efficiency[fallback],
+    get: (p) => p.efficiency[map]?.[dtype] ?? (typeof fallback === 'string' ? p.efficiency[fallback] : fallback),
     set: (p, c) => {
       p.efficiency[map] = { ...p.efficiency[map], [dtype]: c };
     },
@@ -337,15 +337,7 @@ const attentionPrefillByHeadDim = multiplierCurve('attentionPrefillByHeadDim', '
 const attentionDecodeByGroup = multiplierCurve('attentionDecodeByGroup', 'attention_decode', 'queryHeadsPerKv');
 /** The same axis of decode attention's per-pair work, per KV dtype: a GQA pair carries its whole head group. */
 function attentionDecodePairByGroup(dtype: Dtype): CurveTarget {
-  return {
-    name: `attentionDecodePairByGroupByDtype.${dtype}`,
-    get: (p) => p.efficiency.attentionDecodePairByGroupByDtype?.[dtype] ?? [[1, 1]],
-    set: (p, c) => {
-      p.efficiency.attentionDecodePairByGroupByDtype = { ...p.efficiency.attentionDecodePairByGroupByDtype, [dtype]: c };
-    },
-    xOf: (s) => (s.op.kind === 'attention_decode' && s.op.dtype === dtype ? s.op.queryHeadsPerKv : undefined),
-    families: ['generation_attention'],
-  };
+  return byDtypeCurve('attentionDecodePairByGroupByDtype', dtype, [[1, 1]], 'attention_decode', (op) => op.queryHeadsPerKv, { families: ['generation_attention'] });
 }
 
 /** The memory side of prefill attention's roofline; its small-bytes end carries the kernel's floor. */

@@ -5,6 +5,7 @@
  */
 import { headsPerRank, indexKeyBytes, kvHeadsPerRank } from './ops/attention.js';
 import { gdnShard, gdnStateBytesPerLayer } from './ops/gated-delta-net.js';
+import { indexerWeights } from './models/params.js';
 import { attentionLayerSplit, layerSplit } from './ops/step.js';
 import type { QuantPlan } from './quant.js';
 import type { MemoryBreakdown, ModelSpec, ParallelConfig, ServingOptions } from './types.js';
@@ -30,9 +31,9 @@ export function weightBytesPerDevice(spec: ModelSpec, par: ParallelConfig, q: Qu
     const qW = a.qLoraRank > 0 ? h * a.qLoraRank + a.qLoraRank * hpr * qk : h * hpr * qk;
     attention = (qW + h * latent + a.kvLoraRank * hpr * (a.qkNopeHeadDim + a.vHeadDim) + hpr * a.vHeadDim * h) * q.linearWeightBytes;
     if (a.indexer) {
-      // The sparse-attention indexer is replicated on every rank: q and k projections, bf16 head weights.
-      const ix = a.indexer;
-      attention += ((a.qLoraRank > 0 ? a.qLoraRank : h) * ix.numHeads * ix.headDim + h * ix.headDim) * q.linearWeightBytes + h * ix.numHeads * q.unquantizedWeightBytes;
+      // The sparse-attention indexer is replicated on every rank.
+      const w = indexerWeights(a, a.indexer, h);
+      attention += w.linear * q.linearWeightBytes + w.bf16 * q.unquantizedWeightBytes;
     }
   }
   const norms = 2 * h * q.unquantizedWeightBytes;

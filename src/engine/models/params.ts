@@ -3,7 +3,21 @@
  * token touches (decode bytes). Biases, attention sinks and router score biases
  * are left out: they are < 0.01% of any supported model.
  */
-import type { LinearAttentionSpec, ModelSpec, ParameterCounts } from '../types.js';
+import type { LinearAttentionSpec, MlaAttentionSpec, MlaIndexerSpec, ModelSpec, ParameterCounts } from '../types.js';
+
+/** What the sparse-attention indexer's query projection reads: the q latent, or the hidden state without q LoRA. */
+export function indexerQueryInput(a: MlaAttentionSpec, hidden: number): number {
+  return a.qLoraRank > 0 ? a.qLoraRank : hidden;
+}
+
+/**
+ * Weights of one layer's sparse-attention indexer: its projections (q from the query input,
+ * the one shared key) stored like the other linears, and its per-head weights kept in bf16.
+ * The key's LayerNorm (2 x headDim) is counted with the parameters, like the other norms.
+ */
+export function indexerWeights(a: MlaAttentionSpec, ix: MlaIndexerSpec, hidden: number): { linear: number; bf16: number } {
+  return { linear: indexerQueryInput(a, hidden) * ix.numHeads * ix.headDim + hidden * ix.headDim, bf16: hidden * ix.numHeads };
+}
 
 /** Whether decoder layer `layer` (0-based) uses MoE; leading dense layers first, then every n-th. */
 export function isMoeLayer(spec: ModelSpec, layer: number): boolean {
@@ -38,9 +52,12 @@ export function attentionParams(spec: ModelSpec): number {
   const kvA = h * (a.kvLoraRank + a.qkRopeHeadDim) + a.kvLoraRank;
   const kvB = a.kvLoraRank * a.numHeads * (a.qkNopeHeadDim + a.vHeadDim);
   const o = a.numHeads * a.vHeadDim * h;
-  // Sparse attention's indexer: q from the q latent, one key (with its LayerNorm weight and bias), per-head weights.
-  const ix = a.indexer;
-  const indexer = ix ? (a.qLoraRank > 0 ? a.qLoraRank : h) * ix.numHeads * ix.headDim + h * ix.headDim + 2 * ix.headDim + h * ix.numHeads : 0;
+  // Sparse attention's indexer, with its key's LayerNorm weight and bias.
+  let indexer = 0;
+  if (a.indexer) {
+    const w = indexerWeights(a, a.indexer, h);
+    indexer = w.linear + w.bf16 + 2 * a.indexer.headDim;
+  }
   return q + kvA + kvB + o + indexer;
 }
 

@@ -3,6 +3,7 @@
  * and MLA (DeepSeek-V3, Kimi-K2). Heads are sharded by TP; GQA KV heads are
  * replicated when kv_heads < TP; the MLA latent cache is never sharded by TP.
  */
+import { indexerQueryInput } from '../models/params.js';
 import type { GqaAttentionSpec, MlaAttentionSpec, MlaIndexerSpec } from '../types.js';
 import { ACT_BYTES, collective, linear, linearBf16, pushDefined, quantOverhead, vector } from './linear.js';
 import type { BuildContext, Op } from './types.js';
@@ -192,9 +193,8 @@ export function indexKeyBytes(ix: MlaIndexerSpec): number {
 function indexerOps(ctx: BuildContext, a: MlaAttentionSpec, ix: MlaIndexerSpec, layers: number): Op[] {
   const { spec, quant, shape, tokens: t } = ctx;
   const h = spec.hiddenSize;
-  const qIn = a.qLoraRank > 0 ? a.qLoraRank : h;
   const ops: Op[] = [
-    linear('indexer_q_proj', layers, t, ix.numHeads * ix.headDim, qIn, quant),
+    linear('indexer_q_proj', layers, t, ix.numHeads * ix.headDim, indexerQueryInput(a, h), quant),
     linear('indexer_k_proj', layers, t, ix.headDim, h, quant),
     linearBf16('indexer_weights_proj', layers, t, ix.numHeads, h, 'bf16'),
     vector('indexer_norm_rope', layers, t * (ix.numHeads + 1) * ix.headDim, 8),
