@@ -47,7 +47,7 @@ describe('fitProfile on synthetic kernel samples', () => {
     start.efficiency.gemmByNK = [[1, 0.5]];
     start.efficiency.commByBytes = [[1, 0.5]];
     expect(kernelAccuracy(samples, start).families.every((f) => (f.medianApePct ?? 0) > 5)).toBe(true);
-    const { curves, scalars } = gpuCalibrationTargets(samples);
+    const { curves, scalars } = gpuCalibrationTargets(samples, start);
     // Static costs are the truth's already; fit curves only.
     const fit = fitProfile(start, samples, curves, scalars.filter(() => false), interpolateCurve, { passes: 6 });
     const after = kernelAccuracy(samples, fit.profile);
@@ -110,5 +110,62 @@ describe('keepTimeMonotone', () => {
         return timeFallsAt(out) === undefined && out.every(([, e], i) => e <= curve[i]![1]);
       }),
     );
+  });
+});
+
+describe('collective floors and hop latency', () => {
+  const base: DeviceProfile = structuredClone(loadDevice('TEST_DEVICE'));
+  // Floors as the GPU profiles keep them under graph replay: whole.
+  base.staticCostS.graphReplayFraction = 1;
+  const us = 1e-6;
+
+  it("a ring (NCCL) collective pays ncclCollective, a direct one the engines' collective floor", () => {
+    const p = structuredClone(base);
+    p.staticCostS.collective = 10 * us;
+    p.staticCostS.ncclCollective = 4 * us;
+    p.commGrid[0] = { ...p.commGrid[0]!, latencyS: 1 * us };
+    const tiny = 2; // bytes: the bandwidth term is ~0
+    const ring = priceOp(collective('ar', 1, 'all_reduce', 8, tiny, 'ring')!, p, KERNEL_PRICING).timeS;
+    const direct = priceOp(collective('ar', 1, 'all_reduce', 8, tiny)!, p, KERNEL_PRICING).timeS;
+    // ring: 4 us + 2 x 7 hops x 1 us = 18 us; direct: 10 us + 2 hops x 1 us = 12 us
+    expect(ring / us).toBeCloseTo(18, 3);
+    expect(direct / us).toBeCloseTo(12, 3);
+    delete p.staticCostS.ncclCollective;
+    expect(priceOp(collective('ar', 1, 'all_reduce', 8, tiny, 'ring')!, p, KERNEL_PRICING).timeS / us).toBeCloseTo(24, 3);
+  });
+
+  it('the fit separates NCCL floor and hop latency from ring all-reduces of several group sizes', () => {
+    const truth = structuredClone(base);
+    truth.staticCostS.ncclCollective = 4.5 * us;
+    truth.commGrid[0] = { ...truth.commGrid[0]!, latencyS: 0.8 * us };
+    const samples: KernelSample[] = [];
+    for (const n of [2, 4, 8]) {
+      for (const bytes of [512, 4096, 32768]) {
+        const op = collective('all_reduce', 1, 'all_reduce', n, bytes, 'ring')!;
+        samples.push({ family: 'all_reduce', group: `${n} GPUs`, op, measuredS: priceOp(op, truth, KERNEL_PRICING).timeS });
+      }
+    }
+    const start = structuredClone(base);
+    start.commGrid[0] = { ...start.commGrid[0]!, latencyS: 2 * us };
+    const { scalars } = gpuCalibrationTargets(samples, start);
+    expect(scalars.map((t) => t.name).sort()).toEqual(['commGrid.0.latencyS', 'staticCostS.ncclCollective']);
+    const fit = fitProfile(start, samples, [], scalars, interpolateCurve, { passes: 6 });
+    // Within a step of the ladders (x1.15 each).
+    expect(fit.profile.staticCostS.ncclCollective! / (4.5 * us)).toBeGreaterThan(0.85);
+    expect(fit.profile.staticCostS.ncclCollective! / (4.5 * us)).toBeLessThan(1.15);
+    expect(fit.profile.commGrid[0]!.latencyS / (0.8 * us)).toBeGreaterThan(0.85);
+    expect(fit.profile.commGrid[0]!.latencyS / (0.8 * us)).toBeLessThan(1.15);
+    // Starting without the key, the floor read for NCCL before the fit was the engines' one.
+    expect(start.staticCostS.ncclCollective).toBeUndefined();
+    // The engines' floor and the outer tiers are not the table's to set.
+    expect(fit.profile.staticCostS.collective).toBe(start.staticCostS.collective);
+    expect(fit.profile.commGrid.slice(1)).toEqual(start.commGrid.slice(1));
+  });
+
+  it('groups larger than the innermost tier do not inform its hop latency', () => {
+    const inner = base.commGrid[0]!.devices;
+    const op = collective('all_reduce', 1, 'all_reduce', inner * 2, 4096, 'ring')!;
+    const { scalars } = gpuCalibrationTargets([{ family: 'all_reduce', group: 'x', op, measuredS: 1e-5 }], base);
+    expect(scalars.map((t) => t.name)).toEqual(['staticCostS.ncclCollective']);
   });
 });

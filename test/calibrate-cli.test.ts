@@ -119,7 +119,7 @@ describe.runIf(existsSync(fullTables))('optix calibrate --curves (h100_sxm)', ()
   const runs: Record<string, Run> = {};
   const base = (): DeviceProfile => loadDeviceFile(specBase);
   beforeAll(async () => {
-    const cases: Record<string, string[]> = { default: [], decode: ['--curves', 'attention-decode'], bf16: ['--curves', 'gemm.bf16'] };
+    const cases: Record<string, string[]> = { default: [], decode: ['--curves', 'attention-decode'], bf16: ['--curves', 'gemm.bf16'], commLatency: ['--curves', 'comm.latency'] };
     await Promise.all(
       Object.entries(cases).map(async ([name, extra]) => {
         const out = path.join(tmp, `H100_${name}.yaml`);
@@ -174,6 +174,30 @@ describe.runIf(existsSync(fullTables))('optix calibrate --curves (h100_sxm)', ()
     expect(dec(r.json.after)).toBeLessThan(dec(r.json.before));
   });
 
+  it('--curves comm.latency writes NCCL\'s floor and the innermost hop latency, nothing else', () => {
+    const r = runs.commLatency!;
+    const p = r.profile;
+    const b = base();
+    const { ncclCollective, ...otherStatic } = p.staticCostS;
+    expect(otherStatic).toEqual(b.staticCostS);
+    expect(p.efficiency).toEqual(b.efficiency);
+    expect(p.commGrid.slice(1)).toEqual(b.commGrid.slice(1));
+    // The table's small all-reduces (2, 4, 8 GPUs: 6.2, 9.5, 15.6 us) are a floor plus 2(n - 1)
+    // ring hops: ~4.5 us and ~0.8 us, both below the specification's 10 us and 1 us.
+    expect(ncclCollective! * 1e6).toBeGreaterThan(3);
+    expect(ncclCollective! * 1e6).toBeLessThan(6);
+    expect(p.commGrid[0]!.latencyS * 1e6).toBeGreaterThan(0.5);
+    expect(p.commGrid[0]!.latencyS * 1e6).toBeLessThan(1);
+    expect(r.text).toMatch(/^ {4}latencyS: [\d.]+ us # per hop, fitted by optix calibrate/m);
+    expect(r.text).toMatch(/^ {2}staticCostS\.ncclCollective: fitted by optix calibrate to nccl_perf\.csv/m);
+    const ar = (x: Run['json']['after']) => x.find((f) => f.family === 'all_reduce')!.medianApePct;
+    expect(ar(r.json.before)).toBeGreaterThan(15);
+    expect(ar(r.json.after)).toBeLessThan(15);
+    for (const fam of ['gemm', 'context_attention', 'generation_attention']) {
+      expect(r.json.after.find((f) => f.family === fam)!.medianApePct, fam).toBe(r.json.before.find((f) => f.family === fam)!.medianApePct);
+    }
+  });
+
   it('--curves gemm.bf16 keeps the fallback curves fp8 GEMMs would use', () => {
     const p = runs.bf16!.profile;
     const b = base();
@@ -196,7 +220,7 @@ describe.runIf(existsSync(fullTables))('optix calibrate --curves (h100_sxm)', ()
     const r = runs.default!;
     const p = r.profile;
     const b = base();
-    expect(r.json.curves).toEqual(['gemm.bf16', 'gemm.fp8', 'gemm.fp4', 'memory', 'attention-prefill', 'attention-decode', 'comm', 'static']);
+    expect(r.json.curves).toEqual(['gemm.bf16', 'gemm.fp8', 'gemm.fp4', 'memory', 'attention-prefill', 'attention-decode', 'comm.latency', 'comm.bandwidth', 'static']);
     expect(r.stderr).toBe('');
     expect(r.text).toMatch(/^calibration: calibrated from gemm_perf\.csv, context_attention_perf\.csv, generation_attention_perf\.csv, nccl_perf\.csv \(TRT-LLM 1\.3\.0rc20, NCCL 2\.29\.2\)$/m);
     expect(p.efficiency.gemmByM.default).toEqual(p.efficiency.gemmByM.bf16);
@@ -207,7 +231,13 @@ describe.runIf(existsSync(fullTables))('optix calibrate --curves (h100_sxm)', ()
     expect(p.efficiency.attentionDecodeByBytes).not.toEqual(b.efficiency.attentionDecodeByBytes);
     expect(p.efficiency.commByBytes).not.toEqual(b.efficiency.commByBytes);
     expect(p.staticCostS.matrixOp).not.toBe(b.staticCostS.matrixOp);
-    expect(p.staticCostS.collective).not.toBe(b.staticCostS.collective);
+    // NCCL's floor is fitted; the engines' direct collectives keep the base's floor (no table times them).
+    expect(p.staticCostS.collective).toBe(b.staticCostS.collective);
+    expect(p.staticCostS.ncclCollective).toBeDefined();
+    expect(p.staticCostS.ncclCollective).not.toBe(b.staticCostS.collective);
+    expect(p.commGrid[0]!.latencyS).not.toBe(b.commGrid[0]!.latencyS);
+    expect(p.commGrid.slice(1)).toEqual(b.commGrid.slice(1));
+    expect(r.text).toMatch(/^ {2}commGrid\.0\.latencyS: fitted by optix calibrate to nccl_perf\.csv/m);
     expect(r.text).toMatch(/efficiency\.gemmByNK: fitted by optix calibrate/);
   });
 
@@ -215,7 +245,7 @@ describe.runIf(existsSync(fullTables))('optix calibrate --curves (h100_sxm)', ()
     const r = await optix('calibrate', '--kernels', fullTables, '--device', 'H100_SXM_80G', '--out', path.join(tmp, 'bad.yaml'), '--curves', 'gemm.bf17');
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/--curves: unknown curve group 'gemm\.bf17'/);
-    expect(r.stderr).toMatch(/valid groups: gemm, gemm\.bf16, gemm\.fp8, gemm\.fp4, memory, attention-prefill, attention-decode, comm, static/);
+    expect(r.stderr).toMatch(/valid groups: gemm, comm, gemm\.bf16, gemm\.fp8, gemm\.fp4, memory, attention-prefill, attention-decode, comm\.latency, comm\.bandwidth, static/);
     expect(existsSync(path.join(tmp, 'bad.yaml'))).toBe(false);
   });
 });

@@ -79,7 +79,7 @@ describe('optix devices show', () => {
     for (const f of j.figures) expect(f.source, f.figure).not.toBe('(no source given)');
     expect(j.effective.commGrid).toBe('128 x 8');
     // Every optional curve a calibrated profile carries is listed with its source.
-    for (const figure of ['efficiency.attentionPrefillByHeadDim', 'efficiency.attentionDecodeByGroup', 'efficiency.attentionDecodePairByGroupByDtype.bf16', 'efficiency.gemmMemoryByBytesByDtype.bf16', 'efficiency.attentionPrefillByWork']) {
+    for (const figure of ['efficiency.attentionPrefillByHeadDim', 'efficiency.attentionDecodeByGroup', 'efficiency.attentionDecodePairByGroupByDtype.bf16', 'efficiency.gemmMemoryByBytesByDtype.bf16', 'efficiency.attentionPrefillByWork', 'staticCostS.ncclCollective', 'commGrid.0.latencyS']) {
       expect(j.figures.find((f) => f.figure === figure)?.source, figure).toMatch(/fitted by optix calibrate/);
     }
     // The bf16 GEMM curve's plateau x the bf16 peak (H100 ships with a calibrated bf16 curve).

@@ -92,7 +92,7 @@ describe('built-in profiles', () => {
     const loaded = loadDevice(name);
     expect(loaded).toEqual(checked);
     expect(loaded.name).toBe(name);
-    if (CALIBRATED.includes(name)) expect(loaded.calibration).toMatch(/^calibrated from gemm_perf\.csv.*\(groups: attention-prefill, attention-decode, gemm\.bf16, gemm\.fp8, static;/);
+    if (CALIBRATED.includes(name)) expect(loaded.calibration).toMatch(/^calibrated from gemm_perf\.csv.*\(groups: attention-prefill, attention-decode, gemm\.bf16, gemm\.fp8, static, comm\.latency;/);
     else expect(loaded.calibration).toBe('specification');
     for (const key of ['matrixPeakFlopsPerS', 'vectorPeakFlopsPerS', 'memoryBytes', 'hbmBandwidthBytesPerS', 'commGrid']) {
       expect(loaded.sources[key], `${name} sources.${key}`).toBeTruthy();
@@ -391,18 +391,31 @@ describe('calibrated built-ins (H100, B200)', () => {
     const spec = loadDeviceFile(path.join(root, `data/device-specs/${name}.yaml`));
     const cal = loadDevice(name);
     expect(spec.calibration).toBe('specification');
-    for (const key of ['matrixPeakFlopsPerS', 'vectorPeakFlopsPerS', 'memoryBytes', 'hbmBandwidthBytesPerS', 'commGrid'] as const) expect(cal[key], key).toEqual(spec[key]);
-    // Static costs: the vector / memory / collective ones are the specification's; the GEMM
-    // floor is fitted (static), the attention kernels' own floors with the attention curves.
-    const { attentionPrefillOp, attentionDecodeOp, attentionDecodePerKvPair, matrixOp, ...rest } = cal.staticCostS;
+    for (const key of ['matrixPeakFlopsPerS', 'vectorPeakFlopsPerS', 'memoryBytes', 'hbmBandwidthBytesPerS'] as const) expect(cal[key], key).toEqual(spec[key]);
+    // The grid is the sheet's but for the NVLink hop latency, fitted to NCCL's ring (comm.latency).
+    const [inner, ...outer] = cal.commGrid;
+    const [specInner, ...specOuter] = spec.commGrid;
+    expect(outer).toEqual(specOuter);
+    expect({ ...inner, latencyS: 0 }).toEqual({ ...specInner, latencyS: 0 });
+    expect(inner!.latencyS).not.toBe(specInner!.latencyS);
+    expect(inner!.latencyS * 1e6).toBeGreaterThan(0.5);
+    expect(inner!.latencyS * 1e6).toBeLessThan(2);
+    expect(cal.sources['commGrid.0.latencyS']).toMatch(/fitted by optix calibrate to nccl_perf\.csv/);
+    // Static costs: the vector / memory ones and the engines' own collective floor are the
+    // specification's; the GEMM floor is fitted (static), the attention kernels' own floors
+    // with the attention curves, NCCL's floor with the hop latency.
+    const { attentionPrefillOp, attentionDecodeOp, attentionDecodePerKvPair, matrixOp, ncclCollective, ...rest } = cal.staticCostS;
     const { matrixOp: specMatrixOp, ...specRest } = spec.staticCostS;
     expect(rest).toEqual(specRest);
     expect(matrixOp).not.toBe(specMatrixOp);
     expect(cal.sources['staticCostS.matrixOp']).toMatch(/fitted by optix calibrate/);
+    expect(ncclCollective).toBeGreaterThan(0);
+    expect(ncclCollective).toBeLessThan(spec.staticCostS.collective);
+    expect(cal.sources['staticCostS.ncclCollective']).toMatch(/fitted by optix calibrate to nccl_perf\.csv/);
     expect(attentionPrefillOp).toBeGreaterThan(spec.staticCostS.matrixOp);
     expect(attentionDecodeOp).toBeGreaterThan(0);
     expect(attentionDecodePerKvPair).toBeGreaterThan(0);
-    // Left at specification: memory, collectives; B200's fp4 GEMMs. Both ship their fp8 GEMM fit
+    // Left at specification: memory, collective bandwidth; B200's fp4 GEMMs. Both ship their fp8 GEMM fit
     // (scripts/calibrate-profiles.sh): on H100 every GEMM dtype of the table is then fitted, so
     // the single curves take bf16's; on B200 the unfitted fp4 keeps the single default curves.
     expect(cal.efficiency.memoryByBytes).toEqual(spec.efficiency.memoryByBytes);

@@ -117,8 +117,10 @@ describe('steady-state serving points', () => {
     const pre = pricer('trtllm', 2);
     // Qwen3-32B: 64 layers x (K + V) x 8 KV heads x 128 dims x 2 B = 262,144 B per token; TP2 -> 131,072 per device.
     const bytes = 1024 * 131072;
-    // 2 + 4 devices fit the 8-GPU NVLink tier: 1 us + bytes / (450 GB/s x 0.8).
-    expect(kvHandoffMs(pre, 4)).toBeCloseTo((1e-6 + bytes / (450e9 * 0.8)) * 1000, 9);
+    // 2 + 4 devices fit the 8-GPU NVLink tier: one hop (the profile's NVLink latency) + bytes / (450 GB/s x 0.8).
+    const hopS = pre.dep.device.commGrid[0]!.latencyS;
+    expect(hopS).toBeLessThan(2e-6);
+    expect(kvHandoffMs(pre, 4)).toBeCloseTo((hopS + bytes / (450e9 * 0.8)) * 1000, 9);
     // 2 + 8 devices need the InfiniBand tier: slower.
     expect(kvHandoffMs(pre, 8)).toBeGreaterThan(kvHandoffMs(pre, 4) * 2);
     const total = disaggTtftMs(100, pre, 4, 12);

@@ -11,15 +11,19 @@ import { calibratedProfileYaml } from './profile-yaml.js';
 
 /**
  * The groups `--curves` can pick, each a set of fit targets written together.
- * Atomic groups partition the targets; `gemm` is every GEMM dtype's.
+ * Atomic groups partition the targets; `gemm` is every GEMM dtype's, `comm`
+ * both halves of the collectives' (latency: NCCL's floor and the innermost
+ * tier's hop latency; bandwidth: commByBytes).
  */
-export const ATOMIC_CURVE_GROUPS = ['gemm.bf16', 'gemm.fp8', 'gemm.fp4', 'memory', 'attention-prefill', 'attention-decode', 'comm', 'static'] as const;
+export const ATOMIC_CURVE_GROUPS = ['gemm.bf16', 'gemm.fp8', 'gemm.fp4', 'memory', 'attention-prefill', 'attention-decode', 'comm.latency', 'comm.bandwidth', 'static'] as const;
 export type AtomicCurveGroup = (typeof ATOMIC_CURVE_GROUPS)[number];
-export const CURVE_GROUPS = ['gemm', ...ATOMIC_CURVE_GROUPS] as const;
+export const CURVE_GROUPS = ['gemm', 'comm', ...ATOMIC_CURVE_GROUPS] as const;
 export type CurveGroup = (typeof CURVE_GROUPS)[number];
 
 function expandGroup(g: CurveGroup): AtomicCurveGroup[] {
-  return g === 'gemm' ? ['gemm.bf16', 'gemm.fp8', 'gemm.fp4'] : [g];
+  if (g === 'gemm') return ['gemm.bf16', 'gemm.fp8', 'gemm.fp4'];
+  if (g === 'comm') return ['comm.latency', 'comm.bandwidth'];
+  return [g];
 }
 
 /** `--curves` values (space- or comma-separated) -> groups, in the order given, each once. */
@@ -43,8 +47,9 @@ function groupOf(target: string): AtomicCurveGroup {
   if (target === 'memoryByBytes') return 'memory';
   if (target.startsWith('attentionPrefill') || target === 'staticCostS.attentionPrefillOp') return 'attention-prefill';
   if (target.startsWith('attentionDecode') || target === 'staticCostS.attentionDecodeOp' || target === 'staticCostS.attentionDecodePerKvPair') return 'attention-decode';
-  // The collectives' own floor belongs with their curve, as the attention kernels' floors do.
-  if (target === 'commByBytes' || target === 'staticCostS.collective') return 'comm';
+  if (target === 'commByBytes') return 'comm.bandwidth';
+  // NCCL's own floor and the link's hop latency: what a small collective costs.
+  if (target === 'staticCostS.ncclCollective' || target === 'commGrid.0.latencyS') return 'comm.latency';
   if (target.startsWith('staticCostS.')) return 'static';
   throw new Error(`calibration target ${target} belongs to no --curves group`);
 }
@@ -120,7 +125,7 @@ export function calibrate(kernelsDir: string, base: DeviceProfile, baseText: str
   const written = new Set(chosenGroups.flatMap(expandGroup));
   const { samples, tables, skipped } = loadKernelSamples(kernelsDir, base);
   const before = kernelAccuracy(samples, base, skipped);
-  const all = gpuCalibrationTargets(samples);
+  const all = gpuCalibrationTargets(samples, base);
   // Only the written groups are fitted; the rest hold the base profile's figures during
   // the fit, so what is written is the best fit next to what ships with it (fitting
   // everything and reverting the unchosen parts left curves tuned to static costs

@@ -356,14 +356,26 @@ function attentionDecodeByBytes(dtype: Dtype): CurveTarget {
   return byDtypeCurve('attentionDecodeByBytesByDtype', dtype, 'attentionDecodeByBytes', 'attention_decode', (op) => op.bytes, { families: ['generation_attention'] });
 }
 
+/** Collectives at least this large inform the bandwidth curve; below it their time is floor and hops. */
+const COMM_BANDWIDTH_FROM_BYTES = 1 << 16;
+
+/**
+ * Link bandwidth vs message size. Small messages are latency (floor and hops,
+ * fitted apart below), which a bandwidth curve would only mimic: their points
+ * stay the base profile's.
+ */
 const commByBytes: CurveTarget = {
   name: 'commByBytes',
   get: (p) => p.efficiency.commByBytes,
   set: (p, c) => {
     p.efficiency.commByBytes = c;
   },
-  xOf: (s) => (s.op.kind === 'collective' ? s.op.collective?.messageBytes : undefined),
+  xOf: (s) => {
+    const bytes = s.op.kind === 'collective' ? s.op.collective?.messageBytes : undefined;
+    return bytes !== undefined && bytes >= COMM_BANDWIDTH_FROM_BYTES ? bytes : undefined;
+  },
   families: ['all_reduce'],
+  fixedBelow: COMM_BANDWIDTH_FROM_BYTES,
 };
 
 /** Static costs: eager per-op seconds (graph replay keeps a share of them, see KERNEL_PRICING). */
@@ -417,22 +429,50 @@ const decodePerKvPair: ScalarTarget = {
   families: ['generation_attention'],
 };
 
-const collectiveStatic: ScalarTarget = {
-  name: 'staticCostS.collective',
-  get: (p) => p.staticCostS.collective,
+/**
+ * NCCL's own floor: the table times NCCL's ring kernels, not the engines'
+ * direct all-reduce (whose `collective` floor no table here measures).
+ */
+const ncclStatic: ScalarTarget = {
+  name: 'staticCostS.ncclCollective',
+  get: (p) => p.staticCostS.ncclCollective ?? p.staticCostS.collective,
   set: (p, v) => {
-    p.staticCostS.collective = v;
+    p.staticCostS.ncclCollective = v;
   },
-  applies: (s) => s.op.kind === 'collective',
+  applies: (s) => s.op.kind === 'collective' && s.op.collective?.algorithm === 'ring',
   candidates: STATIC_LADDER,
   families: ['all_reduce'],
 };
 
+/** 0.05 us .. 10 us, log-spaced. */
+const HOP_LADDER = Array.from({ length: 40 }, (_, i) => Number((0.05 * US * Math.pow(200, i / 39)).toPrecision(3)));
+
+/**
+ * The innermost tier's latency per hop: a ring all-reduce of n devices crosses
+ * 2(n - 1) of them, so tables with several group sizes separate it from the
+ * floor. It is the link's, and prices the engines' direct collectives too.
+ */
+function innermostHopLatency(base: DeviceProfile): ScalarTarget {
+  const inner = base.commGrid[0]!.devices;
+  return {
+    name: 'commGrid.0.latencyS',
+    get: (p) => p.commGrid[0]!.latencyS,
+    set: (p, v) => {
+      p.commGrid[0] = { ...p.commGrid[0]!, latencyS: v };
+    },
+    // Larger groups span an outer tier, whose latency this is not.
+    applies: (s) => s.op.kind === 'collective' && s.op.collective !== undefined && s.op.collective.groupSize <= inner,
+    candidates: HOP_LADDER,
+    families: ['all_reduce'],
+  };
+}
+
 /**
  * The standard GPU calibration: every curve issue 4 names, gridded where the
- * samples are (GEMM M and N/K by 4x, bytes by 4x, sequence length by 2x).
+ * samples are (GEMM M and N/K by 4x, bytes by 4x, sequence length by 2x);
+ * `base` is the profile fitted (its innermost tier bounds the hop-latency fit).
  */
-export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curves: { target: CurveTarget; grid: number[] }[]; scalars: ScalarTarget[] } {
+export function gpuCalibrationTargets(samples: readonly KernelSample[], base: DeviceProfile): { curves: { target: CurveTarget; grid: number[] }[]; scalars: ScalarTarget[] } {
   const curves: { target: CurveTarget; grid: number[] }[] = [];
   const xsOf = (t: CurveTarget): number[] => {
     const xs: number[] = [];
@@ -462,7 +502,9 @@ export function gpuCalibrationTargets(samples: readonly KernelSample[]): { curve
   add(attentionDecodeByGroup, 2);
   for (const d of FITTED_DTYPES) if (decodeDtypes.has(d)) add(attentionDecodePairByGroup(d), 2);
   add(commByBytes, 4);
-  const scalars = [matrixStatic, attentionStatic('attention_prefill'), attentionStatic('attention_decode'), decodePerKvPair, collectiveStatic].filter((t) => samples.some(t.applies));
+  const scalars = [matrixStatic, attentionStatic('attention_prefill'), attentionStatic('attention_decode'), decodePerKvPair, ncclStatic, innermostHopLatency(base)].filter((t) =>
+    samples.some(t.applies),
+  );
   return { curves, scalars };
 }
 

@@ -2,7 +2,7 @@
  * Writes a calibrated device profile: the base profile's YAML (schema line,
  * comments, peaks, grid and their sources kept) with its `efficiency` and
  * `staticCostS` sections, `calibration` line and their source notes replaced
- * by the fitted values.
+ * by the fitted values, and the innermost tier's latency when it was fitted.
  */
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Document, type YAMLMap } from 'yaml';
 import type { DeviceProfile, EfficiencyCurve } from '../engine/types.js';
@@ -68,10 +68,11 @@ export function calibratedProfileYaml(baseText: string, fitted: DeviceProfile, m
   doc.set('calibration', `calibrated from ${tables} (${KERNEL_TABLE_VERSIONS})${groupsNote}`);
   const names = Object.keys(meta.fitted);
   const fitsStatic = !groups || names.some((n) => n.startsWith('staticCostS.'));
-  const fitsEfficiency = !groups || names.some((n) => !n.startsWith('staticCostS.'));
+  const fitsEfficiency = !groups || names.some((n) => !n.startsWith('staticCostS.') && !n.startsWith('commGrid.'));
 
   if (fitsStatic) writeStatic(doc, fitted, meta);
   if (fitsEfficiency) writeEfficiency(doc, fitted, meta);
+  if (names.includes(HOP_LATENCY)) writeHopLatency(doc, fitted);
   if (groups) writePartialSources(doc, meta, fitsStatic, fitsEfficiency);
   else writeSources(doc, meta);
   return doc.toString({ lineWidth: 0 });
@@ -89,8 +90,19 @@ function fittedNote(meta: CalibrationMeta, fams: string[]): string {
   return `fitted by optix calibrate to ${[...new Set(fams)].join(', ')} in ${meta.kernelsDir} (${KERNEL_TABLE_VERSIONS})`;
 }
 
+/** The fit target that sets the innermost tier's latency (fit.ts). */
+const HOP_LATENCY = 'commGrid.0.latencyS';
+
 function sourceKey(name: string): string {
-  return name.startsWith('staticCostS') ? name : `efficiency.${name}`;
+  return name.startsWith('staticCostS') || name.startsWith('commGrid.') ? name : `efficiency.${name}`;
+}
+
+/** The fitted hop latency in place of the base's, the rest of the tier (and its comments) kept. */
+function writeHopLatency(doc: Document, fitted: DeviceProfile): void {
+  doc.setIn(['commGrid', 0, 'latencyS'], seconds(fitted.commGrid[0]!.latencyS));
+  const tier = doc.getIn(['commGrid', 0], true);
+  const pair = isMap(tier) ? pairOf(tier, 'latencyS') : undefined;
+  if (pair && isPair(pair) && isScalar(pair.value)) pair.value.comment = ' per hop, fitted by optix calibrate (sources commGrid.0.latencyS)';
 }
 
 function writeSources(doc: Document, meta: CalibrationMeta): void {
@@ -138,6 +150,7 @@ function writeStatic(doc: Document, fitted: DeviceProfile, meta: CalibrationMeta
     vectorOp: seconds(st.vectorOp),
     memoryOp: seconds(st.memoryOp),
     collective: seconds(st.collective),
+    ...(st.ncclCollective !== undefined ? { ncclCollective: seconds(st.ncclCollective) } : {}),
     ...(st.attentionPrefillOp !== undefined ? { attentionPrefillOp: seconds(st.attentionPrefillOp) } : {}),
     ...(st.attentionDecodeOp !== undefined ? { attentionDecodeOp: seconds(st.attentionDecodeOp) } : {}),
     ...(st.attentionDecodePerKvPair !== undefined ? { attentionDecodePerKvPair: seconds(st.attentionDecodePerKvPair) } : {}),

@@ -133,7 +133,7 @@ type RawCurve = Array<[Quantity, number]>;
 
 /** The file's shape once the schema has accepted it. */
 type OptionalCurveKey = 'attentionPrefillByWork' | 'attentionPrefillByHeadDim' | 'attentionDecodeByGroup' | 'attentionPrefillByBytes';
-type OptionalStaticKey = 'attentionPrefillOp' | 'attentionDecodeOp' | 'attentionDecodePerKvPair';
+type OptionalStaticKey = 'ncclCollective' | 'attentionPrefillOp' | 'attentionDecodeOp' | 'attentionDecodePerKvPair';
 
 interface RawProfile {
   name: string;
@@ -145,6 +145,7 @@ interface RawProfile {
   hbmBandwidthBytesPerS: Quantity;
   commGrid: Array<{ name: string; devices: number; bandwidthBytesPerS: Quantity; latencyS: Quantity; efficiency: number; topology?: string }>;
   staticCostS: Record<'matrixOp' | 'vectorOp' | 'memoryOp' | 'collective', Quantity> & {
+    ncclCollective?: Quantity;
     attentionPrefillOp?: Quantity;
     attentionDecodeOp?: Quantity;
     attentionDecodePerKvPair?: Quantity;
@@ -311,6 +312,7 @@ function toProfile(raw: RawProfile, at: At): DeviceProfile {
       vectorOp: q(raw.staticCostS.vectorOp, 'seconds'),
       memoryOp: q(raw.staticCostS.memoryOp, 'seconds'),
       collective: q(raw.staticCostS.collective, 'seconds'),
+      ...optionalSeconds('ncclCollective'),
       ...optionalSeconds('attentionPrefillOp'),
       ...optionalSeconds('attentionDecodeOp'),
       ...optionalSeconds('attentionDecodePerKvPair'),

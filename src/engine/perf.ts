@@ -1,8 +1,9 @@
 /**
  * Prices ops on a device profile. Every op costs
  *   max(FLOPs / (peak[dtype] x eff), bytes / (HBM BW x eff)) + static launch cost,
- * collectives cost latency + bytes x algorithm factor / (tier BW x eff) on the
- * tier of the grid the group spans (DESIGN.md, "Engine model").
+ * collectives cost hops x latency + bytes x algorithm factor / (tier BW x eff) on
+ * the tier of the grid the group spans, plus the floor of the kernels that run
+ * them (the engines' own, or NCCL's for a ring) (DESIGN.md, "Engine model").
  */
 import { interpolateCurve } from './devices/curves.js';
 import { tierForGroup } from './devices/grid.js';
@@ -142,7 +143,8 @@ export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): Op
       const tier = tierForGroup(device, c.groupSize);
       const bw = tier.bandwidthBytesPerS * tier.efficiency * interpolateCurve(eff.commByBytes, c.messageBytes);
       const latency = tier.latencyS * collectiveHops(c.kind, c.groupSize, c.algorithm ?? 'direct');
-      const t = latency + (algorithmFactor(c.kind, c.groupSize) * c.messageBytes) / bw + st.collective * scale;
+      const floorS = c.algorithm === 'ring' ? (st.ncclCollective ?? st.collective) : st.collective;
+      const t = latency + (algorithmFactor(c.kind, c.groupSize) * c.messageBytes) / bw + floorS * scale;
       return { timeS: t, computeS: 0, memoryS: 0, bucket: 'comm' };
     }
   }

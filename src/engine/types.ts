@@ -183,7 +183,14 @@ export interface DeviceProfile {
     matrixOp: number;
     vectorOp: number;
     memoryOp: number;
+    /** Floor of one collective of the serving engines' own kernels ('direct', see ops/types.ts). */
     collective: number;
+    /**
+     * Floor of one NCCL collective (the 'ring' algorithm the NCCL microbenchmarks time);
+     * `collective` when absent. Calibrated profiles fit it to nccl_perf.csv: NCCL's kernels
+     * are not the engines' all-reduce, whose floor no kernel table here measures.
+     */
+    ncclCollective?: number;
     /** A flash-attention kernel's own floor (prefill / decode); matrixOp when absent. Calibrated profiles fit them. */
     attentionPrefillOp?: number;
     attentionDecodeOp?: number;

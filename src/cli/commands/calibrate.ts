@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--passes <n>', 'coordinate-descent passes', parseIntArg('--passes'), 4)
     .option(
       '--curves <groups...>',
-      `write only these curve groups' fits (the fit stays joint); the rest keep the base profile's figures: ${CURVE_GROUPS.join(', ')} (default: all)`,
+      `fit and write only these groups; the rest keep the base profile's figures (and hold them during the fit): ${CURVE_GROUPS.join(', ')} (default: all)`,
     )
     .option('--json', 'print the before/after op-level errors as JSON', false)
     .action((f: CalibrateFlags) => {

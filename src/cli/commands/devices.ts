@@ -143,6 +143,8 @@ function figureRows(p: DeviceProfile): FigureRow[] {
       t,
       `${t.name}: groups of ${t.devices}, ${num(t.bandwidthBytesPerS / 1e9)} GB/s, ${num(t.latencyS * 1e6)} us, efficiency ${num(t.efficiency)}${topo}`,
     );
+    // A calibrated hop latency has its own source (the rest of the tier keeps the sheet's).
+    if (p.sources[`commGrid.${i}.latencyS`] !== undefined) add(`commGrid.${i}.latencyS`, t.latencyS, `${num(t.latencyS * 1e6)} us per hop`);
   });
   for (const [k, v] of Object.entries(p.staticCostS)) add(`staticCostS.${k}`, v, `${num(v * 1e6)} us`);
   const e = p.efficiency;
