@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCompare } from '../src/cli/commands/compare.js';
 import { OptixUserError } from '../src/errors.js';
 import { compareResults, hasRegressions, latestByKey, readResultsCsv, type CsvRecord } from '../src/result-saver/compare.js';
@@ -50,6 +50,7 @@ describe('compareResults', () => {
 
 describe('optix compare (front door)', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'optix-compare-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const write = (name: string, rows: ResultRow[]) => {
     const f = path.join(dir, name);
     writeFileSync(f, csvHeader() + csvBody(rows));

@@ -2,12 +2,12 @@
  * End-to-end: real Vitest runs of benchmarks.test.ts over temporary config trees
  * (OPTIX_CONFIG_DIR), the way CI runs the harness.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'csv-parse/sync';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const VITEST = path.join(REPO, 'node_modules/vitest/vitest.mjs');
@@ -47,8 +47,13 @@ worker_config:
 ${opts.expect ?? ''}`;
 }
 
+// Every config tree, and what the harness writes beside it (<tree>-out, <tree>-list.txt), lives
+// under one directory removed after the file's tests.
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'optix-harness-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
 function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'optix-harness-'));
+  const root = mkdtempSync(path.join(tmp, 'cases-'));
   for (const [rel, text] of Object.entries(files)) writeCase(root, rel, text);
   return root;
 }
@@ -194,7 +199,7 @@ describe('benchmarks.test.ts over temporary config trees', () => {
       Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`agg/perf/${prefix}${i}.yaml`, caseYaml({ concurrency: '1 2 4' })]));
     const a = tree(files('a'));
     const b = tree(files('b'));
-    const out = mkdtempSync(path.join(os.tmpdir(), 'optix-shared-out-'));
+    const out = mkdtempSync(path.join(tmp, 'shared-out-'));
     const [ra, rb] = await Promise.all([
       runHarness(a, { OUTPUT_PATH: out, OPTIX_BATCH_SIZE: '1', OPTIX_RUN_ID: 'worker-a' }),
       runHarness(b, { OUTPUT_PATH: out, OPTIX_BATCH_SIZE: '1', OPTIX_RUN_ID: 'worker-b' }),

@@ -1,12 +1,15 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { configDirFromEnv, loadCases } from '../src/loader/index.js';
 import { ENGINE_METRIC_NAMES } from '../src/loader/defaults.js';
 
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'optix-loader-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
 function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'optix-loader-'));
+  const root = mkdtempSync(path.join(tmp, 'tree-'));
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     writeFileSync(path.join(root, rel), text);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'csv-parse/sync';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { appendCsvRows } from '../src/result-saver/append.js';
 import { RESULT_COLUMNS, RESULTS_FILE, ResultSaver, csvHeader, outputPathFromEnv, rowsForResult, type CaseFields } from '../src/result-saver/index.js';
 
@@ -20,7 +20,9 @@ const fields: CaseFields = {
   outputLength: 64,
 };
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'optix-saver-'));
+const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'optix-saver-'));
+afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));
+const tmp = () => mkdtempSync(path.join(tmpRoot, 'case-'));
 const readRows = (file: string) => parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
 
 describe('rowsForResult', () => {

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { OptixUserError } from '../src/errors.js';
 import { createCommandRunner } from '../src/runners/command.js';
 import type { RunnerCase } from '../src/runners/types.js';
@@ -10,6 +10,7 @@ import type { RunnerCase } from '../src/runners/types.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, 'fixtures', 'logs');
 const root = mkdtempSync(join(tmpdir(), 'optix-cmd-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const runner = createCommandRunner({ killGraceS: 0.5 });
 
 function makeCase(id: string, config: Record<string, unknown>): RunnerCase {

@@ -3,12 +3,12 @@
  * `scripts/slurm-local.sh start`; without a working `sinfo` the cluster tests are skipped with the
  * reason printed. The batch-script tests need no cluster and always run.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, execaSync } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { OptixUserError } from '../src/errors.js';
 import { readCommandSpec, readSlurmSpec } from '../src/runners/case-config.js';
 import { buildBatchScript } from '../src/runners/slurm-script.js';
@@ -109,7 +109,9 @@ function estimateProblem(): string | undefined {
 }
 
 (problem ? describe.skip : describe)('SLURM runner on a real cluster', () => {
-  const root = mkdtempSync(join(tmpdir(), 'optix-slurm-'));
+  // Not made when the suite is skipped (its hooks would not run to remove it).
+  const root = problem ? '' : mkdtempSync(join(tmpdir(), 'optix-slurm-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
   const runner = createSlurmRunner({ pollIntervalS: 0.5, env: {}, logWaitS: 5 });
   const makeCase = (id: string, config: Record<string, unknown>): RunnerCase => ({
     id,

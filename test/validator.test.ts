@@ -1,13 +1,14 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { OptixUserError } from '../src/errors.js';
 import type { DeviceProfile, ModelSpec } from '../src/engine/types.js';
 import { loadCaseFile } from '../src/loader/index.js';
 import { validateCase, type ValidatorContext } from '../src/validator/index.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'optix-validator-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 function load(text: string, dir = 'agg/perf') {
   const file = path.join(root, dir, `case${n++}.yaml`);
