@@ -114,7 +114,7 @@ function writeSources(doc: Document, meta: CalibrationMeta): void {
     }
     for (const [name, fams] of Object.entries(meta.fitted)) sources.set(sourceKey(name), fittedNote(meta, fams));
     sources.set('efficiency', `calibrated from kernel tables (${tables}); curves not fitted keep the specification profile's assumption`);
-    sources.set('staticCostS', `${staticFitted(meta)} fitted (see staticCostS.*); vectorOp and memoryOp from the specification profile`);
+    sources.set('staticCostS', `${staticFitted(meta)} fitted (see staticCostS.*); vectorOp, memoryOp and collective (the engines' own collectives) from the specification profile`);
   }
 }
 
@@ -160,7 +160,7 @@ function writeStatic(doc: Document, fitted: DeviceProfile, meta: CalibrationMeta
     doc,
     'staticCostS',
     staticValue,
-    ` Per-op static costs. ${staticFitted(meta)} fitted to ${meta.kernelsDir} (see sources);\n the others are kept from the base profile (vectorOp and memoryOp: no table times them alone).`,
+    ` Per-op static costs. ${staticFitted(meta)} fitted to ${meta.kernelsDir} (see sources);\n the others are kept from the base profile (vectorOp, memoryOp and the engines' own collective: no table times them alone).`,
   );
 }
 
