@@ -5,7 +5,7 @@ import { devicesDir } from '../catalog/devices.js';
 import { interpolateCurve } from '../engine/devices/curves.js';
 import { OptixUserError } from '../errors.js';
 import type { DeviceProfile, Dtype, EfficiencyCurve } from '../engine/types.js';
-import { fitProfile, gpuCalibrationTargets, type FitOptions } from './fit.js';
+import { fitProfile, gpuCalibrationTargets, HOP_LATENCY_TARGET, type FitOptions } from './fit.js';
 import { KERNEL_FILES, kernelAccuracy, loadKernelSamples, type KernelAccuracy } from './kernels.js';
 import { calibratedProfileYaml } from './profile-yaml.js';
 
@@ -49,7 +49,7 @@ function groupOf(target: string): AtomicCurveGroup {
   if (target.startsWith('attentionDecode') || target === 'staticCostS.attentionDecodeOp' || target === 'staticCostS.attentionDecodePerKvPair') return 'attention-decode';
   if (target === 'commByBytes') return 'comm.bandwidth';
   // NCCL's own floor and the link's hop latency: what a small collective costs.
-  if (target === 'staticCostS.ncclCollective' || target === 'commGrid.0.latencyS') return 'comm.latency';
+  if (target === 'staticCostS.ncclCollective' || target === HOP_LATENCY_TARGET) return 'comm.latency';
   if (target.startsWith('staticCostS.')) return 'static';
   throw new Error(`calibration target ${target} belongs to no --curves group`);
 }

@@ -447,6 +447,9 @@ const ncclStatic: ScalarTarget = {
 /** 0.05 us .. 10 us, log-spaced. */
 const HOP_LADDER = Array.from({ length: 40 }, (_, i) => Number((0.05 * US * Math.pow(200, i / 39)).toPrecision(3)));
 
+/** The fit target that sets the innermost tier's latency (the profile writer puts it back in `commGrid`). */
+export const HOP_LATENCY_TARGET = 'commGrid.0.latencyS';
+
 /**
  * The innermost tier's latency per hop: a ring all-reduce of n devices crosses
  * 2(n - 1) of them, so tables with several group sizes separate it from the
@@ -455,7 +458,7 @@ const HOP_LADDER = Array.from({ length: 40 }, (_, i) => Number((0.05 * US * Math
 function innermostHopLatency(base: DeviceProfile): ScalarTarget {
   const inner = base.commGrid[0]!.devices;
   return {
-    name: 'commGrid.0.latencyS',
+    name: HOP_LATENCY_TARGET,
     get: (p) => p.commGrid[0]!.latencyS,
     set: (p, v) => {
       p.commGrid[0] = { ...p.commGrid[0]!, latencyS: v };

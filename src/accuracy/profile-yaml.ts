@@ -6,6 +6,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Document, type YAMLMap } from 'yaml';
 import type { DeviceProfile, EfficiencyCurve } from '../engine/types.js';
+import { HOP_LATENCY_TARGET } from './fit.js';
 
 export interface CalibrationMeta {
   /** Table files the fit used, e.g. ['gemm_perf.csv', ...]. */
@@ -72,7 +73,7 @@ export function calibratedProfileYaml(baseText: string, fitted: DeviceProfile, m
 
   if (fitsStatic) writeStatic(doc, fitted, meta);
   if (fitsEfficiency) writeEfficiency(doc, fitted, meta);
-  if (names.includes(HOP_LATENCY)) writeHopLatency(doc, fitted);
+  if (names.includes(HOP_LATENCY_TARGET)) writeHopLatency(doc, fitted);
   if (groups) writePartialSources(doc, meta, fitsStatic, fitsEfficiency);
   else writeSources(doc, meta);
   return doc.toString({ lineWidth: 0 });
@@ -90,9 +91,6 @@ function fittedNote(meta: CalibrationMeta, fams: string[]): string {
   return `fitted by optix calibrate to ${[...new Set(fams)].join(', ')} in ${meta.kernelsDir} (${KERNEL_TABLE_VERSIONS})`;
 }
 
-/** The fit target that sets the innermost tier's latency (fit.ts). */
-const HOP_LATENCY = 'commGrid.0.latencyS';
-
 function sourceKey(name: string): string {
   return name.startsWith('staticCostS') || name.startsWith('commGrid.') ? name : `efficiency.${name}`;
 }
@@ -102,7 +100,7 @@ function writeHopLatency(doc: Document, fitted: DeviceProfile): void {
   doc.setIn(['commGrid', 0, 'latencyS'], seconds(fitted.commGrid[0]!.latencyS));
   const tier = doc.getIn(['commGrid', 0], true);
   const pair = isMap(tier) ? pairOf(tier, 'latencyS') : undefined;
-  if (pair && isPair(pair) && isScalar(pair.value)) pair.value.comment = ' per hop, fitted by optix calibrate (sources commGrid.0.latencyS)';
+  if (pair && isPair(pair) && isScalar(pair.value)) pair.value.comment = ` per hop, fitted by optix calibrate (sources ${HOP_LATENCY_TARGET})`;
 }
 
 function writeSources(doc: Document, meta: CalibrationMeta): void {
