@@ -10,6 +10,7 @@
 import { maxEfficiencyAt } from '../engine/devices/curves.js';
 import type { DeviceProfile, Dtype, EfficiencyCurve } from '../engine/types.js';
 import type { Op } from '../engine/ops/types.js';
+import { collectiveFloorS } from '../engine/perf.js';
 import { predictS, type KernelFamily, type KernelSample } from './kernels.js';
 
 /** Dtypes the GPU tables hold (fp16 and int8 take the nearest fitted curve, see calibrate.ts). */
@@ -435,7 +436,7 @@ const decodePerKvPair: ScalarTarget = {
  */
 const ncclStatic: ScalarTarget = {
   name: 'staticCostS.ncclCollective',
-  get: (p) => p.staticCostS.ncclCollective ?? p.staticCostS.collective,
+  get: (p) => collectiveFloorS(p.staticCostS, 'ring'),
   set: (p, v) => {
     p.staticCostS.ncclCollective = v;
   },

@@ -102,6 +102,14 @@ export function prefillAttentionEfficiency(op: Op, device: DeviceProfile): numbe
   return keyLengthEfficiency(op, device) * multiplier(eff.attentionPrefillByWork, op.queryRows) * multiplier(eff.attentionPrefillByHeadDim, op.headDim);
 }
 
+/**
+ * The floor of the kernels that run one collective: NCCL's for a ring (the
+ * engines' own when the profile has no NCCL figure), the engines' own otherwise.
+ */
+export function collectiveFloorS(st: DeviceProfile['staticCostS'], algorithm: 'direct' | 'ring' = 'direct'): number {
+  return algorithm === 'ring' ? (st.ncclCollective ?? st.collective) : st.collective;
+}
+
 export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): OpTime {
   const eff = device.efficiency;
   const scale = launchScale(opts, device);
@@ -143,8 +151,7 @@ export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): Op
       const tier = tierForGroup(device, c.groupSize);
       const bw = tier.bandwidthBytesPerS * tier.efficiency * interpolateCurve(eff.commByBytes, c.messageBytes);
       const latency = tier.latencyS * collectiveHops(c.kind, c.groupSize, c.algorithm ?? 'direct');
-      const floorS = c.algorithm === 'ring' ? (st.ncclCollective ?? st.collective) : st.collective;
-      const t = latency + (algorithmFactor(c.kind, c.groupSize) * c.messageBytes) / bw + floorS * scale;
+      const t = latency + (algorithmFactor(c.kind, c.groupSize) * c.messageBytes) / bw + collectiveFloorS(st, c.algorithm) * scale;
       return { timeS: t, computeS: 0, memoryS: 0, bucket: 'comm' };
     }
   }
