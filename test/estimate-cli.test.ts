@@ -49,6 +49,17 @@ describe('optix estimate', () => {
     const text = await runOptix([...example, '--scheduling', 'steady-state', '--serving-engine', 'sglang']);
     const law = SCHEDULERS.sglang;
     expect(text.stdout).toContain(`Steady-state scheduling, sglang scheduler: TTFT = ${law.requestOverheadMs} ms + prefill step x (${law.basePrefills} + 8 / ${law.clientsPerPrefill})`);
+    // Fixed request lengths: lockstep waves on SGLang (8 prompts of 1024 in one prefill step), nothing changes on vLLM.
+    const waves = await runOptix([...example, '--scheduling', 'steady-state', '--serving-engine', 'sglang', '--request-lengths', 'fixed']);
+    expect(waves.stdout).toContain('Steady-state scheduling, sglang scheduler, fixed request lengths: lockstep waves of 8 requests');
+    const wave = JSON.parse((await runOptix([...example, '--json', '--scheduling', 'steady-state', '--serving-engine', 'sglang', '--request-lengths', 'fixed'])).stdout) as { point: { ttftMs: number } };
+    expect(wave.point.ttftMs).toBeGreaterThan(law.requestOverheadMs);
+    expect(wave.point.ttftMs).not.toBeCloseTo(sglang.point.ttftMs, 0);
+    const vllm = (lengths: string) => runOptix([...example, '--json', '--scheduling', 'steady-state', '--serving-engine', 'vllm', '--request-lengths', lengths]);
+    expect((JSON.parse((await vllm('fixed')).stdout) as { point: unknown }).point).toEqual((JSON.parse((await vllm('varied')).stdout) as { point: unknown }).point);
+    const badLengths = await runOptix([...example, '--request-lengths', 'uniform']);
+    expect(badLengths.exitCode).toBe(2);
+    expect(badLengths.stderr).toMatch(/--request-lengths.*uniform.*varied, fixed/s);
     const bad = await runOptix([...example, '--serving-engine', 'tgi']);
     expect(bad.exitCode).not.toBe(0);
     expect(bad.stderr).toMatch(/--serving-engine.*tgi.*generic, vllm, sglang, trtllm/s);

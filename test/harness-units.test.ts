@@ -96,14 +96,14 @@ describe('engine runner', () => {
   const device = loadDevice('H100_SXM_80G');
 
   /** The base case's deployment (tp 2, FP8, 128/64 tokens, max_num_tokens 2048) estimated directly. */
-  const direct = (c: number, servingEngine: 'generic' | 'sglang' = 'generic') =>
+  const direct = (c: number, servingEngine: 'generic' | 'sglang' = 'generic', requestLengths: 'varied' | 'fixed' = 'varied') =>
     estimate({
       model,
       device,
       parallel: makeParallel({ tp: 2 }),
       quant: defaultQuantOptions({ linear: 'FP8' }),
       workload: defaultWorkload(128, 64),
-      serving: defaultServingOptions({ maxBatchedTokens: 2048, scheduling: 'steady-state', servingEngine }),
+      serving: defaultServingOptions({ maxBatchedTokens: 2048, scheduling: 'steady-state', servingEngine, requestLengths }),
       concurrency: c,
       mode: 'agg',
     }).point;
@@ -121,6 +121,15 @@ describe('engine runner', () => {
     expect(at().metrics.ttftMs).toBe(direct(4).ttftMs);
     expect(at('sglang').metrics.ttftMs).toBe(direct(4, 'sglang').ttftMs);
     expect(at('sglang').metrics.ttftMs).not.toBeCloseTo(at().metrics.ttftMs!, 0);
+  });
+
+  it('benchmark.request_lengths: fixed runs SGLang\'s clients in lockstep waves (default varied)', () => {
+    const at = (lengths?: 'fixed') =>
+      runEngineCase(base({ benchmark: { ...base().benchmark, concurrency_list: '4', serving_engine: 'sglang', ...(lengths ? { request_lengths: lengths } : {}) } })).points[0]!;
+    expect(at('fixed').metrics.ttftMs).toBe(direct(4, 'sglang', 'fixed').ttftMs);
+    expect(at('fixed').metrics.tpotMs).toBe(direct(4, 'sglang', 'fixed').tpotMs);
+    expect(at().metrics.ttftMs).toBe(direct(4, 'sglang').ttftMs);
+    expect(at('fixed').metrics.ttftMs).not.toBeCloseTo(at().metrics.ttftMs!, 3);
   });
 
   it('a disagg case takes TTFT from the ctx servers (plus the KV hand-off and a gen iteration) and TPOT from the gen servers', () => {

@@ -236,6 +236,15 @@ describe('--json, --dump-original-results, --serving-cost, --jobs', () => {
     expect(rows.some((x) => Number(x.tp) === agg.best.parallel.tp && Number(x.batch_size) === agg.best.batchSize && x.meets_limits === 'true')).toBe(true);
   });
 
+  it('--request-lengths fixed: SGLang\'s lockstep waves cost TTFT, so the search settles elsewhere under a TTFT limit', async () => {
+    const base = 'Qwen/Qwen3-32B --device H100_SXM_80G --num-devices 8 --input-length 2048 --output-length 256 --ttft-limits 2000 --tpot-limits 50 --scheduling steady-state --serving-engine sglang --json';
+    const [varied, fixed] = await Promise.all([optix(base), optix(`${base} --request-lengths fixed`)]);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    const best = (r: typeof fixed) => JSON.parse(r.stdout).perDevice[0].agg.best as { ttftMs: number; tpotMs: number; tokensPerS: number };
+    expect(best(fixed).ttftMs).toBeLessThanOrEqual(2000);
+    expect(best(fixed).tokensPerS).toBeLessThan(best(varied).tokensPerS);
+  });
+
   it('--serving-cost: cost per 1M output tokens = cost x devices / (tokens/s x 3600) x 1e6', async () => {
     const r = await optix(`${AGG} --serving-cost 2.5`);
     expect(r.exitCode, r.stderr).toBe(0);

@@ -7,9 +7,9 @@ import fc from 'fast-check';
 import { defaultQuantOptions, defaultServingOptions, makeParallel } from '../src/engine/defaults.js';
 import { disaggTtftMs, kvHandoffMs } from '../src/engine/disagg.js';
 import { planQuant } from '../src/engine/quant.js';
-import { prefillsPerLockstepIteration, queuedTtftMs, SCHEDULERS, steadyStateDecodeMs, type SchedulerModel } from '../src/engine/scheduler.js';
+import { prefillsPerLockstepIteration, queuedTtftMs, SCHEDULERS, servesInWaves, steadyStateDecodeMs, waveTpotMs, waveTtftMs, type SchedulerModel } from '../src/engine/scheduler.js';
 import { evaluate, lockstepRanks, prefillCostPerRequestS, StepPricer } from '../src/engine/serving.js';
-import { SERVING_ENGINES, type ServingEngine } from '../src/engine/types.js';
+import { SERVING_ENGINES, type RequestLengths, type ServingEngine } from '../src/engine/types.js';
 import { loadDevice } from '../src/catalog/devices.js';
 import { getCatalogModel } from '../src/engine/models/index.js';
 import { servingEngineOf } from '../src/accuracy/predict.js';
@@ -21,6 +21,22 @@ describe('queue and decode laws', () => {
     // 10 + 20 x (3 + 24 / 12) = 110
     expect(queuedTtftMs(law, 20, 24)).toBeCloseTo(110, 12);
     expect(queuedTtftMs(law, 20, 0)).toBeCloseTo(70, 12);
+  });
+
+  it('lockstep waves: ttft = overhead + mean prefill wait; tpot = iteration + (drain - mean wait) / (output - 1)', () => {
+    // 10 + 450
+    expect(waveTtftMs(law, 450)).toBeCloseTo(460, 12);
+    // 8 + (800 - 450) / (129 - 1) = 8 + 2.734375
+    expect(waveTpotMs(8, 800, 450, 129)).toBeCloseTo(10.734375, 12);
+    // A one-token output has no decode wait to spread; a lone request waits for nobody.
+    expect(waveTpotMs(8, 800, 450, 1)).toBeCloseTo(358, 12);
+    expect(waveTpotMs(8, 50, 50, 100)).toBeCloseTo(8, 12);
+  });
+
+  it('only fixed-length clients on a prefill-first engine run in waves', () => {
+    expect(servesInWaves('sglang', 'fixed')).toBe(true);
+    expect(servesInWaves('sglang', 'varied')).toBe(false);
+    for (const e of ['vllm', 'trtllm', 'generic'] as const) expect(servesInWaves(e, 'fixed'), e).toBe(false);
   });
 
   it('decode iteration = step x scale + overhead', () => {
@@ -90,8 +106,8 @@ describe('steady-state serving points', () => {
   const spec = getCatalogModel('Qwen/Qwen3-32B');
   const quant = planQuant(defaultQuantOptions({ linear: 'FP8' }), device);
   const workload = { inputLength: 1024, outputLength: 256, prefixCacheHitRate: 0 };
-  const pricer = (engine: ServingEngine, tp = 2) =>
-    new StepPricer({ spec, device, par: makeParallel({ tp }), quant, workload, serving: defaultServingOptions({ scheduling: 'steady-state', servingEngine: engine }) });
+  const pricer = (engine: ServingEngine, tp = 2, requestLengths: RequestLengths = 'varied', wl = workload) =>
+    new StepPricer({ spec, device, par: makeParallel({ tp }), quant, workload: wl, serving: defaultServingOptions({ scheduling: 'steady-state', servingEngine: engine, requestLengths }) });
 
   it('agg: TPOT is the decode iteration plus the interleaved prefill work, without the first token', () => {
     for (const e of SERVING_ENGINES) {
@@ -102,6 +118,50 @@ describe('steady-state serving points', () => {
       const interleaved = (m.prefillInterleave * 16 * prefillCostPerRequestS(p) * 1000) / 256;
       expect(pt.tpotMs, e).toBeCloseTo(steadyStateDecodeMs(m, pt.decodeStepMs) + interleaved, 9);
       expect(pt.ttftMs, e).toBeCloseTo(queuedTtftMs(m, pt.prefillStepMs, 16), 9);
+    }
+  });
+
+  it('agg, fixed lengths on SGLang: the wave is prefilled 8 at a time before any decode', () => {
+    const p = pricer('sglang', 2, 'fixed');
+    const pt = evaluate(p, 'agg', 20);
+    // 8192 // 1024 = 8 prompts per prefill step: 20 clients -> two 8-prompt steps (S8 each), then 4 prompts (S4).
+    // Waits: 8 x S8, 8 x 2 S8, 4 x (2 S8 + S4); mean (32 S8 + 4 S4) / 20; the wave drains after 2 S8 + S4.
+    const s8 = p.step({ prefill: { sequences: 8, newTokens: 1024, priorContext: 0 } }).timeS * 1000;
+    const s4 = p.step({ prefill: { sequences: 4, newTokens: 1024, priorContext: 0 } }).timeS * 1000;
+    const meanWait = (32 * s8 + 4 * s4) / 20;
+    const m = SCHEDULERS.sglang;
+    expect(pt.ttftMs).toBeCloseTo(m.requestOverheadMs + meanWait, 9);
+    expect(pt.tpotMs).toBeCloseTo(steadyStateDecodeMs(m, pt.decodeStepMs) + (2 * s8 + s4 - meanWait) / 255, 9);
+    // The same clients with varied lengths follow SGLang's queue law instead.
+    expect(evaluate(pricer('sglang'), 'agg', 20).ttftMs).toBeCloseTo(queuedTtftMs(m, pt.prefillStepMs, 20), 9);
+    // Engines that mix prefill chunks into decode iterations stagger a wave: fixed lengths change nothing.
+    for (const e of ['vllm', 'trtllm', 'generic'] as const) {
+      const fixed = evaluate(pricer(e, 2, 'fixed'), 'agg', 20);
+      const varied = evaluate(pricer(e), 'agg', 20);
+      expect(fixed.ttftMs, e).toBe(varied.ttftMs);
+      expect(fixed.tpotMs, e).toBe(varied.tpotMs);
+    }
+  });
+
+  it('agg, fixed lengths on SGLang: a prompt over the token budget is chunk-prefilled, one request after another', () => {
+    const long = { inputLength: 12000, outputLength: 101, prefixCacheHitRate: 0 };
+    const p = pricer('sglang', 2, 'fixed', long);
+    const pt = evaluate(p, 'agg', 3);
+    // 12000 > 8192: one chunk of 8192 per step (no decodes mixed in), 2 steps per request at the mid-prompt context.
+    const perRequestMs = 2 * p.step({ prefill: { sequences: 1, newTokens: 8192, priorContext: 6000 } }).timeS * 1000;
+    // The i-th of 3 waits i x perRequest: mean 2 x perRequest; the wave drains after 3 x perRequest.
+    expect(pt.ttftMs).toBeCloseTo(SCHEDULERS.sglang.requestOverheadMs + 2 * perRequestMs, 9);
+    expect(pt.tpotMs).toBeCloseTo(steadyStateDecodeMs(SCHEDULERS.sglang, pt.decodeStepMs) + perRequestMs / 100, 9);
+  });
+
+  it('agg, fixed lengths on SGLang: TTFT and TPOT never fall as clients are added', () => {
+    const p = pricer('sglang', 4, 'fixed');
+    let prev = evaluate(p, 'agg', 1);
+    for (let b = 2; b <= 96; b++) {
+      const pt = evaluate(p, 'agg', b);
+      expect(pt.ttftMs, `batch ${b}`).toBeGreaterThanOrEqual(prev.ttftMs);
+      expect(pt.tpotMs, `batch ${b}`).toBeGreaterThanOrEqual(prev.tpotMs - 1e-9);
+      prev = pt;
     }
   });
 

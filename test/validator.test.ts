@@ -78,6 +78,13 @@ describe('ConfigValidator: schema', () => {
     expect(errs[0]).toMatch(/case\d+\.yaml:8:\d+: benchmark\.serving_engine: .*generic.*vllm.*sglang.*trtllm/);
   });
 
+  it('benchmark.request_lengths is varied or fixed', () => {
+    expect(validateCase(load(agg('    tensor_parallel_size: 4\n', { bench: '  request_lengths: fixed\n' })), ctx)).toEqual([]);
+    const errs = messages(validateCase(load(agg('    tensor_parallel_size: 4\n', { bench: '  request_lengths: uniform\n' })), ctx));
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatch(/case\d+\.yaml:8:\d+: benchmark\.request_lengths: .*varied.*fixed/);
+  });
+
   it('explains a malformed concurrency_list once, not once per oneOf branch', () => {
     const errs = validateCase(load(agg('    tensor_parallel_size: 4\n').replace('"1 4"', '"1 two"')), ctx);
     expect(messages(errs)).toEqual([expect.stringMatching(/:5:21: benchmark\.concurrency_list: must be a string of positive integers/)]);

@@ -16,7 +16,7 @@ import { defaultQuantOptions, defaultServingOptions, estimate } from '../engine/
 import { disaggTtftMs } from '../engine/disagg.js';
 import { planQuant, type QuantPlan } from '../engine/quant.js';
 import { StepPricer, evaluate } from '../engine/serving.js';
-import { SERVING_ENGINES, type DeviceProfile, type ModelSpec, type ParallelConfig, type QuantOptions, type ServingEngine, type ServingOptions, type ServingPoint } from '../engine/types.js';
+import { SERVING_ENGINES, type DeviceProfile, type ModelSpec, type ParallelConfig, type QuantOptions, type RequestLengths, type ServingEngine, type ServingOptions, type ServingPoint } from '../engine/types.js';
 import { mapKvCache, mapLayout, mapQuant, mapSystem } from './mapping.js';
 import type { MeasuredRow, MeasuredWorker } from './measured.js';
 import { apePct } from './stats.js';
@@ -29,6 +29,8 @@ export interface PredictOptions {
   deviceOverrides?: DeviceProfile[];
   /** Token budget of one prefill or mixed step. */
   maxBatchedTokens?: number;
+  /** The benchmark's request lengths (ServingOptions.requestLengths); 'varied' when not given. */
+  requestLengths?: RequestLengths;
 }
 
 /** The default model config directory: ../shared/model_configs relative to the cwd, when present. */
@@ -45,8 +47,8 @@ export function defaultModelConfigDir(cwd = process.cwd()): string | undefined {
  * deployments that ran into OOM. No MTP: the data has no speculative-decoding column.
  * The row's backend picks the scheduler model (engine/scheduler.ts, servingEngineOf).
  */
-export function measuredServingOptions(maxBatchedTokens = 8192, servingEngine: ServingEngine = 'generic'): ServingOptions {
-  return defaultServingOptions({ maxBatchedTokens, reservedMemoryBytes: 0, compile: true, scheduling: 'steady-state', servingEngine });
+export function measuredServingOptions(maxBatchedTokens = 8192, servingEngine: ServingEngine = 'generic', requestLengths: RequestLengths = 'varied'): ServingOptions {
+  return defaultServingOptions({ maxBatchedTokens, reservedMemoryBytes: 0, compile: true, scheduling: 'steady-state', servingEngine, requestLengths });
 }
 
 /** The data's backend column (trtllm, sglang, vllm) as the engine's scheduler model; 'generic' for anything else. */
@@ -89,7 +91,7 @@ export class AccuracyPredictor {
     const engine = servingEngineOf(backend);
     let s = this.serving.get(engine);
     if (!s) {
-      s = measuredServingOptions(this.opts.maxBatchedTokens, engine);
+      s = measuredServingOptions(this.opts.maxBatchedTokens, engine, this.opts.requestLengths);
       this.serving.set(engine, s);
     }
     return s;

@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { OptixUserError } from '../errors.js';
 import { defaultQuantOptions, defaultServingOptions, GIB } from '../engine/defaults.js';
-import { ATTENTION_ACTIONS, LINEAR_ACTIONS, type AttentionAction, type LinearAction, type QuantOptions, type SchedulingModel, SERVING_ENGINES, type ServingEngine, type ServingOptions } from '../engine/types.js';
+import { ATTENTION_ACTIONS, LINEAR_ACTIONS, REQUEST_LENGTHS, type AttentionAction, type LinearAction, type QuantOptions, type RequestLengths, type SchedulingModel, SERVING_ENGINES, type ServingEngine, type ServingOptions } from '../engine/types.js';
 
 export function parseIntArg(flag: string): (v: string) => number {
   return (v: string) => {
@@ -57,6 +57,11 @@ export function addEngineOptions(cmd: Command): Command {
         .choices([...SERVING_ENGINES])
         .default('generic'),
     )
+    .addOption(
+      new Option('--request-lengths <kind>', "under --scheduling steady-state: 'varied' request lengths (production traffic) or 'fixed' (every request exactly --input-length / --output-length, as fixed-length benchmarks send: lockstep waves on prefill-first engines such as sglang)")
+        .choices([...REQUEST_LENGTHS])
+        .default('varied'),
+    )
     .option('--reserved-memory-gb <gb>', 'device memory reserved for the system (GiB)', parseNumberArg('--reserved-memory-gb'), 10)
     .option('--image-height <px>', 'image height for VL models', parseIntArg('--image-height'))
     .option('--image-width <px>', 'image width for VL models', parseIntArg('--image-width'))
@@ -78,6 +83,7 @@ export interface EngineFlags {
   reservedMemoryGb: number;
   scheduling: SchedulingModel;
   servingEngine: ServingEngine;
+  requestLengths: RequestLengths;
   imageHeight?: number;
   imageWidth?: number;
   deviceFile?: string[];
@@ -107,5 +113,6 @@ export function servingFromFlags(f: EngineFlags, visionTokens: number): ServingO
     visionTokens,
     scheduling: f.scheduling,
     servingEngine: f.servingEngine,
+    requestLengths: f.requestLengths,
   });
 }

@@ -15,6 +15,7 @@ export function defaultServingOptions(overrides: Partial<ServingOptions> = {}): 
     visionTokens: 0,
     scheduling: 'seed',
     servingEngine: 'generic',
+    requestLengths: 'varied',
     ...overrides,
   };
 }

@@ -29,7 +29,7 @@
  * model families, which chose the form: TTFT per engine, decode pooled. They
  * are the only serving-level numbers fitted to that data set.
  */
-import type { ServingEngine } from './types.js';
+import type { RequestLengths, ServingEngine } from './types.js';
 
 /**
  * The decode side is one law for every engine: per-engine decode constants fit
@@ -61,6 +61,46 @@ export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>
   sglang: { requestOverheadMs: 190, basePrefills: 1.75, clientsPerPrefill: 6, ...POOLED_DECODE },
   trtllm: { requestOverheadMs: 150, basePrefills: 1, clientsPerPrefill: 16, ...POOLED_DECODE },
 };
+
+/**
+ * Engines that run a prefill batch whenever requests wait, before any decode
+ * iteration (SGLang's scheduler: a new prefill batch first, else decode), and
+ * never mix prefill chunks into decode iterations. Closed-loop clients whose
+ * requests all have the same input and output length stay in lockstep waves on
+ * such an engine (waveTtftMs). Engines that mix chunked prefills into decode
+ * iterations (vLLM, TensorRT-LLM) stagger a wave into max-batched-tokens groups
+ * within one cycle, which the steady-state queue law already prices.
+ */
+export const PREFILL_FIRST_ENGINES: ReadonlySet<ServingEngine> = new Set<ServingEngine>(['sglang']);
+
+/** Whether fixed-length closed-loop clients run in lockstep waves on this engine. */
+export function servesInWaves(engine: ServingEngine, requestLengths: RequestLengths): boolean {
+  return requestLengths === 'fixed' && PREFILL_FIRST_ENGINES.has(engine);
+}
+
+/**
+ * Lockstep waves: every client's request arrives together (they all ended
+ * together), the engine prefills the whole wave max_batched_tokens at a time
+ * before decoding any of it, then decodes all of it to the same last token.
+ * From the wave's prefill schedule (serving.ts, wavePrefill: mean first-token
+ * wait `waveMeanPrefillMs`, all prefilled after `waveDrainMs`):
+ *
+ *   ttft = requestOverhead + waveMeanPrefillMs
+ *   tpot = decode iteration + (waveDrainMs - waveMeanPrefillMs) / (output - 1)
+ *
+ * the second term being the mean wait between a request's first token and the
+ * wave's first decode iteration, which a benchmark's TPOT
+ * ((latency - TTFT) / (output - 1)) carries. No constant is fitted for it: the
+ * request overhead is the engine's own (SCHEDULERS).
+ */
+export function waveTtftMs(model: QueueLaw, waveMeanPrefillMs: number): number {
+  return model.requestOverheadMs + waveMeanPrefillMs;
+}
+
+/** TPOT (ms) in a lockstep wave: one decode iteration per accepted token plus the wait for the wave's prefill to drain. */
+export function waveTpotMs(decodeIterationMs: number, waveDrainMs: number, waveMeanPrefillMs: number, outputLength: number): number {
+  return decodeIterationMs + Math.max(0, waveDrainMs - waveMeanPrefillMs) / Math.max(1, outputLength - 1);
+}
 
 /** Mean TTFT (ms) of `inFlight` closed-loop requests per replica, given one request's prefill alone (ms). */
 export function queuedTtftMs(model: QueueLaw, singlePrefillMs: number, inFlight: number): number {

@@ -8,7 +8,7 @@ import { memoryAt, memoryModel, kvBytesForContext, type MemoryModel } from './me
 import { buildStepOps } from './ops/step.js';
 import type { StepShape } from './ops/types.js';
 import { priceStep, shares, type PricingOptions } from './perf.js';
-import { prefillsPerLockstepIteration, queuedTtftMs, SCHEDULERS, steadyStateDecodeMs } from './scheduler.js';
+import { prefillsPerLockstepIteration, queuedTtftMs, SCHEDULERS, servesInWaves, steadyStateDecodeMs, waveTpotMs, waveTtftMs } from './scheduler.js';
 import type { QuantPlan } from './quant.js';
 import type { DeviceProfile, ModelSpec, ParallelConfig, ServingOptions, ServingPoint, StepLatency, Workload } from './types.js';
 
@@ -128,6 +128,31 @@ function prefillTiming(p: StepPricer, batch: number, withDecodes: boolean): Pref
 }
 
 /**
+ * A lockstep wave of `batch` requests prefilled before any decode: prompts
+ * that fit the token budget go max_batched_tokens // input per step, the
+ * remainder in a last, smaller step; a prompt over the budget is chunked and
+ * the requests follow one another. Returns the mean first-token wait and the
+ * time until the whole wave is prefilled, both ms.
+ */
+function wavePrefill(p: StepPricer, batch: number): { meanWaitMs: number; drainMs: number } {
+  const { workload: w, serving } = p.dep;
+  const { effective, cached } = effectiveInputLength(w, serving);
+  if (effective > serving.maxBatchedTokens) {
+    const chunked = prefillTiming(p, batch, false);
+    return { meanWaitMs: chunked.ttftMs, drainMs: chunked.drainS * 1000 };
+  }
+  const stepMs = (sequences: number) => p.step({ prefill: { sequences, newTokens: effective, priorContext: cached } }).timeS * 1000;
+  const perStep = Math.max(1, Math.min(batch, Math.floor(serving.maxBatchedTokens / effective)));
+  const fullSteps = Math.floor(batch / perStep);
+  const rest = batch - fullSteps * perStep;
+  const fullMs = stepMs(perStep);
+  // The j-th full step's requests wait j x fullMs; the rest wait for every full step and their own.
+  const drainMs = fullSteps * fullMs + (rest > 0 ? stepMs(rest) : 0);
+  const waitSum = perStep * fullMs * ((fullSteps * (fullSteps + 1)) / 2) + rest * drainMs;
+  return { meanWaitMs: waitSum / batch, drainMs };
+}
+
+/**
  * Prefill time one request costs an instance when prefills are batched as the
  * scheduler allows (max_batched_tokens // input per step, or chunk by chunk).
  */
@@ -179,7 +204,11 @@ function singleRequestPrefillMs(p: StepPricer): number {
   return single.timeS * 1000 * chunks;
 }
 
-/** Aggregated serving: seed 002's formulas, or their steady-state form (ServingOptions.scheduling). */
+/**
+ * Aggregated serving: seed 002's formulas, or their steady-state form
+ * (ServingOptions.scheduling): the engine's queue law, or lockstep waves for
+ * fixed-length clients on a prefill-first engine (ServingOptions.requestLengths).
+ */
 export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
   const { workload: w, serving } = p.dep;
   const base = basePoint(p, 'agg', batch);
@@ -188,7 +217,16 @@ export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
   let ttftMs: number;
   let tpotMs: number;
   let prefillStepMs: number;
-  if (serving.scheduling === 'steady-state') {
+  if (serving.scheduling === 'steady-state' && servesInWaves(serving.servingEngine, serving.requestLengths)) {
+    // Fixed-length clients on a prefill-first engine: the whole batch arrives,
+    // is prefilled before any decode, and ends together (scheduler.ts, waveTtftMs).
+    const sched = SCHEDULERS[serving.servingEngine];
+    const wave = wavePrefill(p, batch);
+    prefillStepMs = singleRequestPrefillMs(p);
+    ttftMs = waveTtftMs(sched, wave.meanWaitMs);
+    const iterationMs = steadyStateDecodeMs(sched, dec.timeS * 1000) / acceptedTokensPerStep(serving);
+    tpotMs = waveTpotMs(iterationMs, wave.drainMs, wave.meanWaitMs, osl);
+  } else if (serving.scheduling === 'steady-state') {
     const sched = SCHEDULERS[serving.servingEngine];
     // Every request's prefill runs inside some decode iteration: batch / output_length
     // prefills per iteration on a rank, so each output token carries that many

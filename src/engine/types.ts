@@ -336,9 +336,20 @@ export interface ServingOptions {
    * prefill queue grows with the clients. 'generic' when unknown.
    */
   servingEngine: ServingEngine;
+  /**
+   * The clients' request lengths under 'steady-state': 'varied' (production
+   * traffic, or a benchmark that draws lengths from a range) or 'fixed' (every
+   * request exactly inputLength / outputLength tokens, as fixed-length
+   * benchmarks send). Fixed lengths keep closed-loop clients in lockstep waves
+   * on prefill-first engines (engine/scheduler.ts, servesInWaves).
+   */
+  requestLengths: RequestLengths;
 }
 
 export type SchedulingModel = 'seed' | 'steady-state';
+
+export const REQUEST_LENGTHS = ['varied', 'fixed'] as const;
+export type RequestLengths = (typeof REQUEST_LENGTHS)[number];
 
 export const SERVING_ENGINES = ['generic', 'vllm', 'sglang', 'trtllm'] as const;
 export type ServingEngine = (typeof SERVING_ENGINES)[number];

@@ -4,7 +4,7 @@
  * Keys keep the YAML's snake_case so a message can quote them as written.
  */
 
-import type { ServingEngine } from '../engine/types.js';
+import type { RequestLengths, ServingEngine } from '../engine/types.js';
 
 export interface SpeculativeConfig {
   decoding_type: string;
@@ -78,6 +78,7 @@ export interface CaseConfig {
     prefix_cache_hit_rate?: number;
     scheduling?: 'steady-state' | 'seed';
     serving_engine?: ServingEngine;
+    request_lengths?: RequestLengths;
     ttft_limit_ms?: number;
     tpot_limit_ms?: number;
     metrics?: MetricsConfig;

@@ -84,6 +84,7 @@ function servingFor(w: WorkerConfig | undefined, config: CaseConfig) {
     numMtpTokens: mtpSize(w),
     scheduling: config.benchmark.scheduling ?? 'steady-state',
     servingEngine: config.benchmark.serving_engine ?? 'generic',
+    requestLengths: config.benchmark.request_lengths ?? 'varied',
   });
 }
 

@@ -4,7 +4,7 @@
  * `--kernels DIR --device NAME` (per-kernel tables).
  */
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { OptixUserError } from '../../errors.js';
 import { loadDeviceFile, resolveDevices } from '../../catalog/devices.js';
 import { measuredAccuracy } from '../../accuracy/index.js';
@@ -13,6 +13,7 @@ import { defaultModelConfigDir } from '../../accuracy/predict.js';
 import { predictionsCsv, renderAccuracyReport } from '../../accuracy/report.js';
 import { asciiTable, printJson } from '../format.js';
 import { parseIntArg } from '../options.js';
+import { REQUEST_LENGTHS, type RequestLengths } from '../../engine/types.js';
 
 interface AccuracyFlags {
   measured?: string;
@@ -28,6 +29,7 @@ interface AccuracyFlags {
   deployment?: string;
   limit?: number;
   maxBatchedTokens: number;
+  requestLengths: RequestLengths;
 }
 
 export function register(program: Command): void {
@@ -47,6 +49,11 @@ export function register(program: Command): void {
     .option('--deployment <kind>', "--measured: only rows whose deployment the data gives ('given') or that lack worker counts ('assumed')")
     .option('--limit <n>', '--measured: only the first N rows (after the filters)', parseIntArg('--limit'))
     .option('--max-batched-tokens <n>', 'token budget of one prefill or mixed step', parseIntArg('--max-batched-tokens'), 8192)
+    .addOption(
+      new Option('--request-lengths <kind>', "--measured: the benchmark's request lengths, 'varied' or 'fixed' (every request exactly isl / osl tokens: lockstep waves on sglang; see docs/accuracy.md)")
+        .choices([...REQUEST_LENGTHS])
+        .default('varied'),
+    )
     .action((flags: AccuracyFlags) => {
       if ((flags.measured === undefined) === (flags.kernels === undefined)) {
         throw new OptixUserError('give exactly one of --measured FILE.csv or --kernels DIR', { hint: 'optix accuracy --measured ../shared/reference/silicon_calibration.csv' });
@@ -73,11 +80,11 @@ function runMeasured(file: string, f: AccuracyFlags): void {
       ...(f.deployment !== undefined ? { deployment: f.deployment as 'given' | 'assumed' } : {}),
       ...(f.limit !== undefined ? { limit: f.limit } : {}),
     },
-    { ...(modelConfigDir !== undefined ? { modelConfigDir } : {}), deviceOverrides: overrides, maxBatchedTokens: f.maxBatchedTokens },
+    { ...(modelConfigDir !== undefined ? { modelConfigDir } : {}), deviceOverrides: overrides, maxBatchedTokens: f.maxBatchedTokens, requestLengths: f.requestLengths },
   );
   if (f.out !== undefined) writeFileSync(f.out, predictionsCsv(rows));
   if (f.json) printJson(summary);
-  else process.stdout.write(renderAccuracyReport(summary, rows, file) + (f.out !== undefined ? `Predictions written to ${f.out}\n` : ''));
+  else process.stdout.write(renderAccuracyReport(summary, rows, f.requestLengths === 'fixed' ? `${file}, fixed request lengths` : file) + (f.out !== undefined ? `Predictions written to ${f.out}\n` : ''));
 }
 
 function runKernels(dir: string, f: AccuracyFlags): void {

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { OptixUserError } from '../../errors.js';
 import { estimate } from '../../engine/index.js';
 import type { EstimateResult } from '../../engine/api.js';
-import type { ParallelConfig, ServingEngine, StepLatency } from '../../engine/types.js';
-import { SCHEDULERS } from '../../engine/scheduler.js';
+import type { ParallelConfig, RequestLengths, ServingEngine, StepLatency } from '../../engine/types.js';
+import { SCHEDULERS, servesInWaves } from '../../engine/scheduler.js';
 import { lockstepRanks } from '../../engine/serving.js';
 import { makeParallel } from '../../engine/defaults.js';
 import { asciiTable, fixed, formatParallel, gb, pct, printJson } from '../format.js';
@@ -97,8 +97,14 @@ function mapValues(o: Record<string, number>, f: (v: number) => number): Record<
 }
 
 /** The queue and decode laws behind a steady-state TTFT/TPOT (engine/scheduler.ts), with this point's B. */
-function steadyStateLaw(engine: ServingEngine, mode: string, batch: number, lockstep: number): string {
+function steadyStateLaw(engine: ServingEngine, lengths: RequestLengths, mode: string, batch: number, lockstep: number): string {
   const m = SCHEDULERS[engine];
+  if (mode === 'agg' && servesInWaves(engine, lengths)) {
+    return (
+      `Steady-state scheduling, ${engine} scheduler, fixed request lengths: lockstep waves of ${batch} requests, prefilled before any decode; ` +
+      `TTFT = ${m.requestOverheadMs} ms + mean prefill wait in the wave; TPOT = decode step x ${m.decodeStepScale} + ${m.iterationOverheadMs} ms + (wave prefill time - mean prefill wait) / (output - 1)`
+    );
+  }
   const ttft = `TTFT = ${m.requestOverheadMs} ms + prefill step x (${m.basePrefills} + ${batch} / ${m.clientsPerPrefill})`;
   // Attention-DP ranks sharing experts wait for the busiest rank's prefills (engine/serving.ts).
   const prefills = lockstep > 1 ? `max over ${lockstep} lockstep ranks of Poisson(${batch} / output) prefills` : `${batch} / output prefills`;
@@ -126,7 +132,7 @@ function render(modelId: string, deviceName: string, r: EstimateResult, f: Estim
       `; max ${m.maxSequencesPerReplica} sequences per replica${m.oom ? '  [OOM]' : ''}`,
   );
   lines.push(`Time shares (${p.mode === 'prefill' ? 'prefill' : 'decode'} step): Mem ${pct(p.shares.mem)}% | Comm ${pct(p.shares.comm)}% | Cube ${pct(p.shares.cube)}% | Vec ${pct(p.shares.vec)}%`);
-  if (f.scheduling === 'steady-state') lines.push(steadyStateLaw(f.servingEngine, p.mode, p.batchSize, lockstep));
+  if (f.scheduling === 'steady-state') lines.push(steadyStateLaw(f.servingEngine, f.requestLengths, p.mode, p.batchSize, lockstep));
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (f.detail) {
     for (const [title, step] of [
