@@ -135,6 +135,18 @@ describe('parameters of a hybrid, by hand', () => {
     // total = 2*32*16 (embedding + head) + 7560 + 4*2000 = 16584; active = 512 (head) + 7560 + 4*1232 = 13000
     expect(countParameters(s)).toEqual({ total: 16584, active: 13000, embedding: 1024, mtp: 0 });
   });
+
+  it('Qwen3.5-style MTP (mtp_num_hidden_layers): fc over [embedding; hidden], norms, one full-attention MoE layer', () => {
+    const shared = parseHfConfig({ ...TINY_HYBRID, mtp_num_hidden_layers: 1, mtp_use_dedicated_embeddings: false }, 'tiny-mtp.json');
+    expect(shared.numMtpLayers).toBe(1);
+    expect(shared.mtpSharesEmbeddings).toBe(true);
+    // 3 norms x 16 + fc 2 x 16 x 16 + (attention 1032 + 2 norms 32 + MoE 2000) = 48 + 512 + 3064
+    expect(countParameters(shared).mtp).toBe(3624);
+    // Own copies of the embedding and head, as DeepSeek's checkpoints store them: + 2 x 32 x 16.
+    const own = parseHfConfig({ ...TINY_HYBRID, mtp_num_hidden_layers: 1 }, 'tiny-mtp-own.json');
+    expect(countParameters(own).mtp).toBe(3624 + 1024);
+    expect(countParameters(shared).total).toBe(16584);
+  });
 });
 
 describe('Gated DeltaNet ops', () => {
@@ -206,6 +218,15 @@ describe('hybrid memory: KV for full-attention layers, fixed state for linear la
     expect(m.kvBytesPerSequence).toBe(32000 + 2400);
   });
 
+  it('MTP: the MTP layer caches KV, and verify keeps a state per verified token beside the running one', () => {
+    const s = parseHfConfig({ ...TINY_HYBRID, mtp_num_hidden_layers: 1, mtp_use_dedicated_embeddings: false }, 'tiny-mtp.json');
+    const par = makeParallel({ tp: 1 });
+    // k = 2 drafts: 1 running + 3 verified-token states = 4 x 2400; KV over 1 + 1 (MTP) full layers = 64 B per token.
+    expect(linearStateBytesPerSequence(s, par, 2)).toBe(4 * 2400);
+    const m = memoryModel(s, par, bf16, defaultServingOptions({ numMtpTokens: 2 }), 1e12, 1000);
+    expect(m.kvBytesPerSequence).toBe(64000 + 9600);
+  });
+
   it('models without linear attention are unchanged: no state, KV over every layer', () => {
     const q3 = getCatalogModel('Qwen/Qwen3-32B');
     const par = makeParallel({ tp: 8 });
@@ -243,5 +264,27 @@ describe('estimate on a hybrid model', () => {
     expect(r.point.ttftMs).toBeGreaterThan(0);
     expect(r.point.tpotMs).toBeGreaterThan(0);
     expect(r.decodeStep.ops.some((o) => o.name === 'gdn_recurrent_decode')).toBe(true);
+  });
+
+  it('Qwen3.5-397B-A17B with MTP: drafts run a full-attention layer, and 2 drafts at 0.8 / 0.6 acceptance cut TPOT', () => {
+    const run = (numMtpTokens: number) =>
+      estimate({
+        model: getCatalogModel('Qwen/Qwen3.5-397B-A17B'),
+        device: loadDevice('B200_SXM_180G'),
+        parallel: makeParallel({ tp: 8, ep: 8 }),
+        quant: defaultQuantOptions({ linear: 'FP8' }),
+        workload: { inputLength: 1024, outputLength: 1024, prefixCacheHitRate: 0 },
+        serving: defaultServingOptions({ numMtpTokens, mtpAcceptanceRates: [0.8, 0.6] }),
+        concurrency: 16,
+      });
+    const [plain, mtp] = [run(0), run(2)];
+    const mtpOps = mtp.decodeStep.ops.filter((o) => o.name.startsWith('mtp_'));
+    expect(mtpOps.some((o) => o.name.startsWith('mtp_attention') || o.name.startsWith('mtp_qkv'))).toBe(true);
+    expect(mtpOps.some((o) => o.name.startsWith('mtp_gdn'))).toBe(false);
+    expect(mtpOps.every((o) => o.count === 2)).toBe(true);
+    // Each step verifies 3 tokens and accepts 1 + 0.8 + 0.6 = 2.4 of them.
+    expect(mtp.decodeStep.timeS).toBeGreaterThan(plain.decodeStep.timeS);
+    expect(mtp.point.tpotMs).toBeLessThan(plain.point.tpotMs);
+    expect(mtp.point.memory.weightsBytes).toBeGreaterThan(plain.point.memory.weightsBytes);
   });
 });

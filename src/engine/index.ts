@@ -42,7 +42,7 @@ function checkServing(spec: ModelSpec, s: ServingOptions): void {
   if (s.reservedMemoryBytes < 0) throw new OptixUserError('reserved memory must be >= 0');
   if (s.numMtpTokens > 0) {
     if (spec.numMtpLayers <= 0) {
-      throw new OptixUserError(`${spec.id} has no MTP layers (num_nextn_predict_layers = 0); --num-mtp-tokens needs a model with MTP`, {
+      throw new OptixUserError(`${spec.id} has no MTP layers (its config sets none of num_nextn_predict_layers, mtp_num_hidden_layers, num_mtp_modules); --num-mtp-tokens needs a model with MTP`, {
         hint: 'set --num-mtp-tokens 0',
       });
     }

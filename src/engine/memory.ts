@@ -78,11 +78,16 @@ function linearAttentionWeightBytes(spec: ModelSpec, par: ParallelConfig, q: Qua
 /**
  * Linear-attention state one device holds for one sequence: a fixed recurrent and conv
  * state per linear layer of the stage, whatever the context (0 for models without one).
+ * Under MTP the verify step keeps one more state per verified token (1 + k), so that the
+ * state after the last accepted token can be committed: SGLang's MambaPool allocates
+ * `intermediate_ssm_state_cache` / `intermediate_conv_window_cache` of
+ * speculative_num_draft_tokens states per running request beside its running state.
  */
-export function linearStateBytesPerSequence(spec: ModelSpec, par: ParallelConfig): number {
+export function linearStateBytesPerSequence(spec: ModelSpec, par: ParallelConfig, numMtpTokens = 0): number {
   const la = spec.linearAttention;
   if (la === undefined) return 0;
-  return Math.ceil(la.numLayers / par.pp) * gdnStateBytesPerLayer(la, par.tp);
+  const states = numMtpTokens > 0 ? 2 + numMtpTokens : 1;
+  return states * Math.ceil(la.numLayers / par.pp) * gdnStateBytesPerLayer(la, par.tp);
 }
 
 /**
@@ -140,7 +145,7 @@ export function memoryModel(
   const mtp = serving.numMtpTokens > 0;
   const weightsBytes = weightBytesPerDevice(spec, par, q, mtp);
   const act = activationBytes(spec, par, serving);
-  const kvBytesPerSequence = kvBytesForContext(spec, par, q, fullContext, mtp) + linearStateBytesPerSequence(spec, par);
+  const kvBytesPerSequence = kvBytesForContext(spec, par, q, fullContext, mtp) + linearStateBytesPerSequence(spec, par, serving.numMtpTokens);
   const free = capacityBytes - weightsBytes - act - serving.reservedMemoryBytes;
   const maxSequencesPerReplica = free > 0 && kvBytesPerSequence > 0 ? Math.floor(free / kvBytesPerSequence) : 0;
   return { weightsBytes, activationBytes: act, reservedBytes: serving.reservedMemoryBytes, capacityBytes, kvBytesPerSequence, maxSequencesPerReplica };

@@ -132,8 +132,13 @@ export interface ModelSpec {
   /** Hybrid models: the layers that use linear attention instead of `attention`. */
   linearAttention?: LinearAttentionSpec;
   moe?: MoeSpec;
-  /** Multi-token-prediction modules (DeepSeek num_nextn_predict_layers); 0 when none. */
+  /**
+   * Multi-token-prediction modules (DeepSeek num_nextn_predict_layers, Qwen3-Next / Qwen3.5
+   * mtp_num_hidden_layers, MiniMax-M2 num_mtp_modules); 0 when none.
+   */
   numMtpLayers: number;
+  /** The MTP modules use the main embedding and LM head instead of storing their own copies (Qwen3.5: mtp_use_dedicated_embeddings false). */
+  mtpSharesEmbeddings?: boolean;
   maxPositionEmbeddings: number;
   /** The checkpoint's native weight dtype (bf16, or fp8 when quantization_config says so). */
   nativeWeightDtype: Dtype;

@@ -123,10 +123,11 @@ export function countParameters(spec: ModelSpec): ParameterCounts {
 
   // A DeepSeek MTP module: enorm + hnorm + eh_proj (2h -> h) + one decoder layer shaped like
   // the last one + shared_head norm, and its own copies of the embedding and head as the
-  // checkpoint stores them (this is how DeepSeek-V3's 685B = 671B + 14B MTP adds up).
+  // checkpoint stores them (this is how DeepSeek-V3's 685B = 671B + 14B MTP adds up), unless
+  // the model says its MTP shares the main ones (Qwen3.5).
   const lastIsMoe = isMoeLayer(spec, spec.numLayers - 1);
   const mtpLayer = attn + norms + (lastIsMoe ? moe.total : dense);
-  const mtpModule = 3 * h + 2 * h * h + mtpLayer + 2 * spec.vocabSize * h;
+  const mtpModule = 3 * h + 2 * h * h + mtpLayer + (spec.mtpSharesEmbeddings ? 0 : 2 * spec.vocabSize * h);
   const mtp = spec.numMtpLayers * mtpModule;
 
   return { total, active, embedding, mtp };

@@ -199,6 +199,7 @@ export function parseHfConfig(config: unknown, origin: string, options: ParseOpt
     gatedMlp: true,
     attention,
     numMtpLayers: parseMtpLayers(t),
+    ...(t.bool('mtp_use_dedicated_embeddings') === false ? { mtpSharesEmbeddings: true } : {}),
     maxPositionEmbeddings,
     nativeWeightDtype: nativeWeightDtype(t.obj.quantization_config ?? top.obj.quantization_config),
   };
@@ -386,6 +387,10 @@ function parseMoe(t: Fields, arch: string, numLayers: number): MoeSpec | undefin
 
 function parseMtpLayers(t: Fields): number {
   if (t.has('num_nextn_predict_layers')) return t.int('num_nextn_predict_layers');
+  // Qwen3-Next / Qwen3.5: one MTP module of mtp_num_hidden_layers decoder layers (every
+  // published config has 1, where it is DeepSeek's module: fc over [embedding; hidden], a
+  // full-attention decoder layer, the shared head).
+  if (t.has('mtp_num_hidden_layers')) return t.int('mtp_num_hidden_layers');
   // MiniMax-M2 names its MTP modules differently and switches them with use_mtp.
   if (t.bool('use_mtp') === true && t.has('num_mtp_modules')) {
     return t.int('num_mtp_modules') * (t.optInt('mtp_transformer_layers') ?? 1);
