@@ -85,12 +85,19 @@ describe('optix estimate', () => {
     expect(j.point.tpotMs).toBeGreaterThan(0);
   });
 
-  it('images add vision tokens to VL models (and say the encoder is not modeled); other models refuse them', async () => {
+  it('images add vision tokens and the vision encoder\'s work to VL models; other models refuse them', async () => {
     const args = ['--device', 'H100_SXM_80G', '--tp-size', '1', '--concurrency', '4', '--input-length', '256', '--output-length', '128', '--image-height', '448', '--image-width', '448'];
-    const vl = await runOptix(['estimate', 'Qwen/Qwen3-VL-8B-Instruct', ...args]);
+    const vl = await runOptix(['estimate', 'Qwen/Qwen3-VL-8B-Instruct', ...args, '--detail']);
     expect(vl.exitCode, vl.stderr).toBe(0);
-    // 448 px / (16 px patches x 2 merged) = 14 per side -> 196 tokens.
-    expect(vl.stdout).toMatch(/warning: 196 image tokens added to every prompt/);
+    // The prefill step of 4 whole prompts runs the ViT over their images; nothing is left unmodeled.
+    expect(vl.stdout).toMatch(/\| vit_attention +\| 27 +\| cube/);
+    expect(vl.stdout).not.toMatch(/warning: .*image tokens/);
+    const [withImage, without] = await Promise.all([
+      runOptix(['estimate', 'Qwen/Qwen3-VL-8B-Instruct', ...args, '--json']),
+      runOptix(['estimate', 'Qwen/Qwen3-VL-8B-Instruct', ...args.slice(0, -4), '--json']),
+    ]);
+    const ttft = (r: typeof vl) => (JSON.parse(r.stdout) as { point: { ttftMs: number } }).point.ttftMs;
+    expect(ttft(withImage)).toBeGreaterThan(ttft(without));
     const text = await runOptix(['estimate', 'Qwen/Qwen3-8B', ...args]);
     expect(text.exitCode).toBe(2);
     expect(text.stderr).toMatch(/image inputs are not supported for Qwen\/Qwen3-8B/);

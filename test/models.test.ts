@@ -19,6 +19,34 @@ import type { ModelSpec } from '../src/engine/types.js';
 
 const B = 1e9;
 
+/** A tiny Qwen3-VL-style wrapper: a 2-layer text model and a 3-layer ViT with one DeepStack merger. */
+const TINY_VL = {
+  architectures: ['Qwen3VLForConditionalGeneration'],
+  tie_word_embeddings: false,
+  text_config: {
+    model_type: 'qwen3_vl_text',
+    hidden_size: 16,
+    num_hidden_layers: 2,
+    vocab_size: 32,
+    max_position_embeddings: 128,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+    head_dim: 8,
+    intermediate_size: 32,
+  },
+  vision_config: {
+    depth: 3,
+    hidden_size: 8,
+    num_heads: 2,
+    intermediate_size: 16,
+    in_channels: 3,
+    temporal_patch_size: 2,
+    patch_size: 2,
+    spatial_merge_size: 2,
+    deepstack_visual_indexes: [1],
+  },
+};
+
 function params(id: string) {
   const spec = getCatalogModel(id);
   return { spec, p: countParameters(spec), inputEmbedding: spec.vocabSize * spec.hiddenSize };
@@ -84,8 +112,11 @@ describe('countParameters matches published model sizes (within 2%)', () => {
     within(p.total, 1040 * B);
     within(p.active, 32 * B);
   });
-  it('Kimi-K2.5 keeps the Kimi-K2 text model', () => {
-    expect(params('moonshotai/Kimi-K2.5').p).toEqual(params('moonshotai/Kimi-K2-Instruct').p);
+  it('Kimi-K2.5 keeps the Kimi-K2 text model, and adds a vision tower (MoonViT, ~0.4-0.5B)', () => {
+    const { vision, ...text } = params('moonshotai/Kimi-K2.5').p;
+    expect(text).toEqual(params('moonshotai/Kimi-K2-Instruct').p);
+    expect(vision! / B).toBeGreaterThan(0.4);
+    expect(vision! / B).toBeLessThan(0.5);
   });
   it('MiniMax-M2: 230B total / 10B active (MiniMax-M2 model card)', () => {
     const { p } = params('MiniMaxAI/MiniMax-M2');
@@ -96,8 +127,8 @@ describe('countParameters matches published model sizes (within 2%)', () => {
   });
   // Qwen3.5 / 3.6 (Gated DeltaNet hybrids). The model cards give "Number of Parameters: 397B in total
   // and 17B activated" (Qwen/Qwen3.5-397B-A17B), 122B / 10B (Qwen3.5-122B-A10B), 35B / 3B
-  // (Qwen3.5-35B-A3B) and 27B (Qwen3.5-27B). Ours count the language model only: the vision
-  // encoder (~0.45B) and the MTP layer are left out. Activated figures follow Qwen's convention
+  // (Qwen3.5-35B-A3B) and 27B (Qwen3.5-27B). Ours count the language model in `total`; the vision
+  // encoder (~0.45B) and the MTP layer are counted apart (`vision`, `mtp`). Activated figures follow Qwen's convention
   // (input embedding counted) and are given to whole billions, so they are checked as
   // [n - 0.5, n + 0.5): 397B's 17.35B is 2.05% above 17B.
   it('Qwen3.5-397B-A17B: 397B total (model card); 17B activated (rounded)', () => {
@@ -288,13 +319,41 @@ describe('parseHfConfig', () => {
     const kimi = getCatalogModel('moonshotai/Kimi-K2.5');
     expect(kimi.architecture).toBe('KimiK25ForConditionalGeneration');
     expect(kimi.family).toBe('mla-moe');
-    expect(kimi.vision).toEqual({ patchSize: 14, spatialMergeSize: 2, hiddenSize: 1152, depth: 27 });
+    // MoonViT's vt_* fields; 3 channels x 14 x 14 pixels per patch; merged into the LLM's 7168.
+    expect(kimi.vision).toEqual({
+      patchSize: 14,
+      spatialMergeSize: 2,
+      hiddenSize: 1152,
+      depth: 27,
+      encoder: { numHeads: 16, intermediateSize: 4304, patchInputs: 588, outHiddenSize: 7168, mergers: 1 },
+    });
     // compressed-tensors int4 group quantization of the experts
     expect(kimi.nativeWeightDtype).toBe('int4');
     const vl = getCatalogModel('Qwen/Qwen3-VL-30B-A3B-Instruct');
     expect(vl.family).toBe('moe');
     expect(vl.attention).toMatchObject({ qkNorm: true, headDim: 128 });
-    expect(vl.vision).toEqual({ patchSize: 16, spatialMergeSize: 2, hiddenSize: 1152, depth: 27 });
+    // 3 channels x 2 frames x 16 x 16 pixels per patch; the main merger plus 3 DeepStack mergers.
+    expect(vl.vision).toEqual({
+      patchSize: 16,
+      spatialMergeSize: 2,
+      hiddenSize: 1152,
+      depth: 27,
+      encoder: { numHeads: 16, intermediateSize: 4304, patchInputs: 1536, outHiddenSize: 2048, mergers: 4 },
+    });
+    // A vision_config without the encoder's heads and MLP width still gives the image tokens.
+    const bare = parseHfConfig({ ...TINY_VL, vision_config: { patch_size: 16, spatial_merge_size: 2, hidden_size: 64, depth: 2 } }, 'bare.json');
+    expect(bare.vision).toEqual({ patchSize: 16, spatialMergeSize: 2, hiddenSize: 64, depth: 2 });
+  });
+
+  it('vision encoder parameters by hand, and Qwen3-VL-8B adds up to its published 8.77B', () => {
+    const s = parseHfConfig(TINY_VL, 'tiny-vl.json');
+    // hv 8, 2 heads, MLP 16, patch 3 x 2 x 2 x 2 = 24 inputs, merge 2 -> m = 32, out = LLM hidden 16, 1 + 1 DeepStack mergers.
+    // patch 24 x 8 = 192; layer 4 x 64 + 2 x 8 x 16 + 16 = 528, x 3 = 1584; merger 8 + 32 x 32 + 32 x 16 = 1544, x 2 = 3088.
+    expect(countParameters(s).vision).toBe(192 + 1584 + 3088);
+    const p = countParameters(getCatalogModel('Qwen/Qwen3-VL-8B-Instruct'));
+    // Hugging Face lists 8.77B parameters for Qwen3-VL-8B-Instruct (language model + vision tower).
+    expect((p.total + p.vision!) / 1e9).toBeCloseTo(8.77, 1);
+    expect(countParameters(getCatalogModel('Qwen/Qwen3-8B')).vision).toBeUndefined();
   });
 
   it('GLM-5 is MLA + MoE', () => {

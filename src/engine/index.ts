@@ -14,16 +14,17 @@ import type {
 import { gridCapacity } from './devices/grid.js';
 import { planQuant } from './quant.js';
 import { searchPhase } from './search.js';
-import { StepPricer, acceptedTokensPerStep, effectiveInputLength, evaluate, numDevices } from './serving.js';
+import { StepPricer, acceptedTokensPerStep, effectiveInputLength, evaluate, numDevices, visionFor } from './serving.js';
+import { hasVisionEncoder } from './ops/vision.js';
 import type { DeviceProfile, ModelSpec, ParallelConfig, ServingOptions, Workload } from './types.js';
 
 export * from './api.js';
 export * from './types.js';
 export { defaultQuantOptions, defaultServingOptions, defaultWorkload, makeParallel, GIB } from './defaults.js';
 
-function visionWarnings(s: ServingOptions): string[] {
-  return s.visionTokens > 0
-    ? [`${s.visionTokens} image tokens added to every prompt; the vision encoder's own compute is not modeled`]
+function visionWarnings(spec: ModelSpec, s: ServingOptions): string[] {
+  return s.visionTokens > 0 && !hasVisionEncoder(spec.vision)
+    ? [`${s.visionTokens} image tokens added to every prompt; the vision encoder's own compute is not modeled (its vision_config lacks num_heads / intermediate_size)`]
     : [];
 }
 
@@ -105,7 +106,8 @@ export function estimate(req: EstimateRequest): EstimateResult {
   const { effective, cached } = effectiveInputLength(req.workload, req.serving);
   const pbs = Math.max(1, Math.min(batch, Math.floor(req.serving.maxBatchedTokens / effective)));
   const chunk = Math.min(effective, req.serving.maxBatchedTokens);
-  const prefillStep = pricer.step({ prefill: { sequences: pbs, newTokens: chunk, priorContext: cached } }, true);
+  // A whole prompt in one step carries its image's encoding; a chunk of a longer one does not.
+  const prefillStep = pricer.step({ prefill: { sequences: pbs, newTokens: chunk, priorContext: cached }, ...(chunk === effective ? visionFor(pricer, pbs) : {}) }, true);
   const decodeStep = pricer.step(
     {
       decode: {
@@ -116,7 +118,7 @@ export function estimate(req: EstimateRequest): EstimateResult {
     },
     true,
   );
-  const warnings = [...quant.warnings, ...layoutWarnings, ...visionWarnings(req.serving)];
+  const warnings = [...quant.warnings, ...layoutWarnings, ...visionWarnings(req.model, req.serving)];
   if (point.oom) {
     warnings.push(
       `out of memory: ${batch} sequences per replica need ${(point.memory.totalBytes / 1e9).toFixed(1)} GB per device, ` +
@@ -183,7 +185,7 @@ export interface OptimizeOptions {
 
 export function optimizeDevice(req: OptimizeRequest, device: DeviceProfile, opts: OptimizeOptions = {}): DeviceOptimizeResult {
   const collectSweep = opts.collectSweep ?? false;
-  const out: DeviceOptimizeResult = { device: device.name, warnings: [...planQuant(req.quant, device).warnings, ...visionWarnings(req.serving)] };
+  const out: DeviceOptimizeResult = { device: device.name, warnings: [...planQuant(req.quant, device).warnings, ...visionWarnings(req.model, req.serving)] };
   if (req.mode === 'pd-ratio') {
     if (!req.pdRatio) throw new OptixUserError('PD-ratio mode needs --prefill-devices-per-instance and --decode-devices-per-instance');
     const { prefillDevicesPerInstance: pDev, decodeDevicesPerInstance: dDev } = req.pdRatio;

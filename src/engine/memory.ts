@@ -5,7 +5,7 @@
  */
 import { headsPerRank, indexKeyBytes, kvHeadsPerRank } from './ops/attention.js';
 import { gdnShard, gdnStateBytesPerLayer } from './ops/gated-delta-net.js';
-import { indexerWeights } from './models/params.js';
+import { indexerWeights, visionEncoderParams } from './models/params.js';
 import { attentionLayerSplit, layerSplit } from './ops/step.js';
 import type { QuantPlan } from './quant.js';
 import type { MemoryBreakdown, ModelSpec, ParallelConfig, ServingOptions } from './types.js';
@@ -61,6 +61,8 @@ export function weightBytesPerDevice(spec: ModelSpec, par: ParallelConfig, q: Qu
     // One MTP module: [emb; hidden] projection, norms, one decoder layer (MoE when the model has experts).
     bytes += 2 * h * h * q.unquantizedWeightBytes + attention + norms + (spec.moe ? moe : dense);
   }
+  // A VL model's vision tower is loaded beside it, in bf16, sharded over the TP ranks (ops/vision.ts).
+  bytes += (visionEncoderParams(spec.vision) * q.unquantizedWeightBytes) / par.tp;
   return bytes;
 }
 

@@ -11,6 +11,7 @@ import { priceStep, shares, type PricingOptions } from './perf.js';
 import { prefillsPerLockstepIteration, queuedTtftMs, SCHEDULERS, servesInWaves, steadyStateDecodeMs, waveTpotMs, waveTtftMs } from './scheduler.js';
 import type { QuantPlan } from './quant.js';
 import type { DeviceProfile, ModelSpec, ParallelConfig, ServingOptions, ServingPoint, StepLatency, Workload } from './types.js';
+import { hasVisionEncoder } from './ops/vision.js';
 
 /** Seed 002: the chunked-prefill scheduler keeps 15% of the token budget as slack. */
 export const CHUNK_SLACK = 0.15;
@@ -83,6 +84,24 @@ export class StepPricer {
   }
 }
 
+/**
+ * The vision encoder's work for `requests` whole prompts, one image each (VL
+ * models with --image-height/--image-width), to add to the step that prefills
+ * them; nothing for text-only workloads or configs that do not describe the encoder.
+ */
+export function visionFor(p: StepPricer, requests: number): Pick<StepShape, 'vision'> {
+  const v = p.dep.spec.vision;
+  const tokens = p.dep.serving.visionTokens;
+  if (tokens <= 0 || requests <= 0 || !hasVisionEncoder(v)) return {};
+  return { vision: { images: requests, patchesPerImage: tokens * v.spatialMergeSize * v.spatialMergeSize } };
+}
+
+/** Encoding one prompt's image on its own (s): a prompt prefilled chunk by chunk encodes it once. */
+function encodeOneS(p: StepPricer): number {
+  const v = visionFor(p, 1);
+  return v.vision ? p.step(v).timeS : 0;
+}
+
 /** Average context of a sequence over its generation (input plus half the output). */
 function decodeContext(w: Workload, serving: ServingOptions): number {
   return w.inputLength + serving.visionTokens + Math.ceil(w.outputLength / 2);
@@ -110,7 +129,7 @@ function prefillTiming(p: StepPricer, batch: number, withDecodes: boolean): Pref
   const mbt = serving.maxBatchedTokens;
   if (effective <= mbt) {
     const pbs = Math.max(1, Math.min(batch, Math.floor(mbt / effective)));
-    const step = p.step({ prefill: { sequences: pbs, newTokens: effective, priorContext: cached } });
+    const step = p.step({ prefill: { sequences: pbs, newTokens: effective, priorContext: cached }, ...visionFor(p, pbs) });
     const n = Math.ceil(batch / pbs);
     const sum = step.timeS * pbs * (1 + n) * (n / 2);
     return { ttftMs: (sum / batch) * 1000, drainS: n * step.timeS, step };
@@ -122,7 +141,7 @@ function prefillTiming(p: StepPricer, batch: number, withDecodes: boolean): Pref
   const shape: StepShape = { prefill: { sequences: 1, newTokens: chunk, priorContext: cached + Math.floor(effective / 2) } };
   if (decodeTokens > 0) shape.decode = { sequences: batch - 1, context: decodeContext(w, serving), tokensPerSeq };
   const step = p.step(shape);
-  const perRequest = chunks * step.timeS;
+  const perRequest = chunks * step.timeS + encodeOneS(p);
   // Requests are chunk-prefilled one after another: the i-th waits i x perRequest.
   return { ttftMs: ((perRequest * (batch + 1)) / 2) * 1000, drainS: batch * perRequest, step };
 }
@@ -141,7 +160,7 @@ function wavePrefill(p: StepPricer, batch: number): { meanWaitMs: number; drainM
     const chunked = prefillTiming(p, batch, false);
     return { meanWaitMs: chunked.ttftMs, drainMs: chunked.drainS * 1000 };
   }
-  const stepMs = (sequences: number) => p.step({ prefill: { sequences, newTokens: effective, priorContext: cached } }).timeS * 1000;
+  const stepMs = (sequences: number) => p.step({ prefill: { sequences, newTokens: effective, priorContext: cached }, ...visionFor(p, sequences) }).timeS * 1000;
   const perStep = Math.max(1, Math.min(batch, Math.floor(serving.maxBatchedTokens / effective)));
   const fullSteps = Math.floor(batch / perStep);
   const rest = batch - fullSteps * perStep;
@@ -162,11 +181,11 @@ export function prefillCostPerRequestS(p: StepPricer): number {
   const mbt = serving.maxBatchedTokens;
   if (effective <= mbt) {
     const pbs = Math.max(1, Math.floor(mbt / effective));
-    return p.step({ prefill: { sequences: pbs, newTokens: effective, priorContext: cached } }).timeS / pbs;
+    return p.step({ prefill: { sequences: pbs, newTokens: effective, priorContext: cached }, ...visionFor(p, pbs) }).timeS / pbs;
   }
   const chunks = Math.ceil(effective / mbt);
   const chunk = Math.ceil(effective / chunks);
-  return chunks * p.step({ prefill: { sequences: 1, newTokens: chunk, priorContext: cached + Math.floor(effective / 2) } }).timeS;
+  return chunks * p.step({ prefill: { sequences: 1, newTokens: chunk, priorContext: cached + Math.floor(effective / 2) } }).timeS + encodeOneS(p);
 }
 
 function decodeStep(p: StepPricer, batch: number): StepLatency {
@@ -201,7 +220,7 @@ function singleRequestPrefillMs(p: StepPricer): number {
   const { effective, cached } = effectiveInputLength(w, serving);
   const chunks = Math.ceil(effective / serving.maxBatchedTokens);
   const single = p.step({ prefill: { sequences: 1, newTokens: Math.ceil(effective / chunks), priorContext: cached } });
-  return single.timeS * 1000 * chunks;
+  return (single.timeS * chunks + encodeOneS(p)) * 1000;
 }
 
 /**

@@ -110,6 +110,21 @@ export interface VisionSpec {
   spatialMergeSize: number;
   hiddenSize: number;
   depth: number;
+  /** The vision transformer's shape, when the config gives it (without it only the image tokens are modeled). */
+  encoder?: VisionEncoderSpec;
+}
+
+/** A ViT over an image's patches (Qwen-VL, Kimi MoonViT), then patch mergers into the LLM's hidden size. */
+export interface VisionEncoderSpec {
+  numHeads: number;
+  /** MLP hidden width (GELU, two matrices). */
+  intermediateSize: number;
+  /** Pixel values one patch embeds: in_channels x temporal_patch_size x patch_size^2. */
+  patchInputs: number;
+  /** Width the mergers project to (the language model's hidden size). */
+  outHiddenSize: number;
+  /** Patch mergers run over the encoder's output: 1, plus Qwen3-VL's DeepStack mergers. */
+  mergers: number;
 }
 
 /** A normalized model architecture, independent of any device. */
@@ -152,6 +167,8 @@ export interface ParameterCounts {
   active: number;
   embedding: number;
   mtp: number;
+  /** The vision encoder (VL models whose config describes it), not in `total`. */
+  vision?: number;
 }
 
 // ---------------------------------------------------------------------------

@@ -3,8 +3,8 @@ import type { ModelSpec } from './types.js';
 
 /**
  * LLM tokens one image adds to the prompt: patches of patch_size px, merged
- * spatial_merge_size^2 to one token (Qwen-VL style). The vision encoder's own
- * compute is not modeled; only its tokens reach the language model.
+ * spatial_merge_size^2 to one token (Qwen-VL style). The encoder that makes them is
+ * priced with the prefill that uses them (ops/vision.ts).
  */
 export function visionTokens(spec: ModelSpec, heightPx?: number, widthPx?: number): number {
   if (heightPx === undefined && widthPx === undefined) return 0;

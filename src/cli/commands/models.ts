@@ -82,6 +82,7 @@ function showModel(idOrPath: string, opts: { json?: boolean; modelConfigDir?: st
     ['parameters.embedding (B)', billions(params.embedding).toFixed(2)],
     ['parameters.mtp (B)', billions(params.mtp).toFixed(2)],
   );
+  if (params.vision !== undefined) rows.push(['parameters.vision encoder (B)', billions(params.vision).toFixed(2)]);
   const table = new Table({ head: ['field', 'value'], style: { head: [], border: [] }, chars: COMPACT });
   for (const r of rows) table.push(r);
   out(table.toString());

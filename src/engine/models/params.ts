@@ -3,7 +3,7 @@
  * token touches (decode bytes). Biases, attention sinks and router score biases
  * are left out: they are < 0.01% of any supported model.
  */
-import type { LinearAttentionSpec, MlaAttentionSpec, MlaIndexerSpec, ModelSpec, ParameterCounts } from '../types.js';
+import type { LinearAttentionSpec, MlaAttentionSpec, MlaIndexerSpec, ModelSpec, ParameterCounts, VisionSpec } from '../types.js';
 
 /** What the sparse-attention indexer's query projection reads: the q latent, or the hidden state without q LoRA. */
 export function indexerQueryInput(a: MlaAttentionSpec, hidden: number): number {
@@ -130,5 +130,21 @@ export function countParameters(spec: ModelSpec): ParameterCounts {
   const mtpModule = 3 * h + 2 * h * h + mtpLayer + (spec.mtpSharesEmbeddings ? 0 : 2 * spec.vocabSize * h);
   const mtp = spec.numMtpLayers * mtpModule;
 
-  return { total, active, embedding, mtp };
+  const vision = visionEncoderParams(spec.vision);
+  return { total, active, embedding, mtp, ...(vision > 0 ? { vision } : {}) };
+}
+
+/**
+ * The vision tower's weights (ops/vision.ts): the patch embedding, `depth` layers of
+ * q/k/v/o and a two-matrix MLP with their two norms, and each merger's norm and MLP
+ * from merge^2 x hidden to the language model's width. Biases are left out.
+ */
+export function visionEncoderParams(vision: VisionSpec | undefined): number {
+  const e = vision?.encoder;
+  if (vision === undefined || e === undefined) return 0;
+  const hv = vision.hiddenSize;
+  const m = vision.spatialMergeSize * vision.spatialMergeSize * hv;
+  const layer = 4 * hv * hv + 2 * hv * e.intermediateSize + 2 * hv;
+  const merger = hv + m * m + m * e.outHiddenSize;
+  return e.patchInputs * hv + vision.depth * layer + e.mergers * merger;
 }

@@ -205,7 +205,7 @@ export function parseHfConfig(config: unknown, origin: string, options: ParseOpt
   };
   if (moe !== undefined) spec.moe = moe;
   if (linearAttention !== undefined) spec.linearAttention = linearAttention;
-  if (isObject(config.vision_config)) spec.vision = parseVision(new Fields(config.vision_config, origin, 'vision_config.'));
+  if (isObject(config.vision_config)) spec.vision = parseVision(new Fields(config.vision_config, origin, 'vision_config.'), hiddenSize);
   return spec;
 }
 
@@ -398,7 +398,7 @@ function parseMtpLayers(t: Fields): number {
   return 0;
 }
 
-function parseVision(v: Fields): VisionSpec {
+function parseVision(v: Fields, llmHiddenSize: number): VisionSpec {
   const hint = 'vision_config of a supported multimodal wrapper (Qwen3-VL, Kimi-K2.5)';
   const merge = v.obj.merge_kernel_size;
   const spatialMergeSize = v.has('spatial_merge_size')
@@ -406,12 +406,26 @@ function parseVision(v: Fields): VisionSpec {
     : Array.isArray(merge) && typeof merge[0] === 'number'
       ? merge[0]
       : v.fail("missing field 'vision_config.spatial_merge_size' (or 'merge_kernel_size')", hint);
-  return {
-    patchSize: v.positive('patch_size', hint),
+  const patchSize = v.positive('patch_size', hint);
+  const spec: VisionSpec = {
+    patchSize,
     spatialMergeSize,
     hiddenSize: v.firstInt(['hidden_size', 'vt_hidden_size'], hint),
     depth: v.firstInt(['depth', 'vt_num_hidden_layers', 'num_hidden_layers'], hint),
   };
+  const numHeads = v.optInt('num_heads') ?? v.optInt('vt_num_attention_heads');
+  const intermediateSize = v.optInt('intermediate_size') ?? v.optInt('vt_intermediate_size');
+  if (numHeads !== undefined && intermediateSize !== undefined) {
+    const deepstack = v.obj.deepstack_visual_indexes;
+    spec.encoder = {
+      numHeads,
+      intermediateSize,
+      patchInputs: (v.optInt('in_channels') ?? 3) * (v.optInt('temporal_patch_size') ?? 1) * patchSize * patchSize,
+      outHiddenSize: v.optInt('out_hidden_size') ?? v.optInt('text_hidden_size') ?? llmHiddenSize,
+      mergers: 1 + (Array.isArray(deepstack) ? deepstack.length : 0),
+    };
+  }
+  return spec;
 }
 
 /** Storage format of the bulk of the checkpoint's linear weights. */

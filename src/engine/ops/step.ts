@@ -10,6 +10,7 @@ import { denseMlpOps, moeOps } from './ffn.js';
 import { gatedDeltaNetOps } from './gated-delta-net.js';
 import { ACT_BYTES, collective, linearBf16, pushDefined, vector } from './linear.js';
 import type { BuildContext, Op, StepShape } from './types.js';
+import { hasVisionEncoder, visionEncoderOps } from './vision.js';
 
 export function stepTokens(shape: StepShape): number {
   const p = shape.prefill ? shape.prefill.sequences * shape.prefill.newTokens : 0;
@@ -65,6 +66,9 @@ export function buildStepOps(spec: ModelSpec, par: ParallelConfig, quant: QuantP
   const tokens = stepTokens(shape);
   const ctx: BuildContext = { spec, par, quant, shape, tokens };
   const ops: Op[] = [];
+  if (shape.vision && shape.vision.images > 0 && hasVisionEncoder(spec.vision)) ops.push(...visionEncoderOps(spec.vision, par, shape.vision));
+  // An encoder-only step: the images of a prompt whose prefill runs in chunks of its own.
+  if (!shape.prefill && !shape.decode) return ops;
   ops.push({ name: 'embedding', kind: 'memory', count: 1, flops: 0, bytes: 2 * tokens * spec.hiddenSize * ACT_BYTES, dtype: 'bf16' });
   pushDefined(ops, collective('embedding_tp_all_reduce', 1, 'all_reduce', par.tp, tokens * spec.hiddenSize * ACT_BYTES));
 

@@ -63,6 +63,11 @@ export interface StepShape {
     /** Tokens verified per sequence per step (1 + MTP draft tokens). */
     tokensPerSeq: number;
   };
+  /** Images the vision encoder turns into tokens in this step (VL models), before the prefill uses them. */
+  vision?: {
+    images: number;
+    patchesPerImage: number;
+  };
 }
 
 export interface BuildContext {
