@@ -16,36 +16,9 @@ import {
   parseJsonText,
 } from '../src/engine/models/index.js';
 import type { ModelSpec } from '../src/engine/types.js';
+import { TINY_VL } from './engine-fixtures.js';
 
 const B = 1e9;
-
-/** A tiny Qwen3-VL-style wrapper: a 2-layer text model and a 3-layer ViT with one DeepStack merger. */
-const TINY_VL = {
-  architectures: ['Qwen3VLForConditionalGeneration'],
-  tie_word_embeddings: false,
-  text_config: {
-    model_type: 'qwen3_vl_text',
-    hidden_size: 16,
-    num_hidden_layers: 2,
-    vocab_size: 32,
-    max_position_embeddings: 128,
-    num_attention_heads: 2,
-    num_key_value_heads: 1,
-    head_dim: 8,
-    intermediate_size: 32,
-  },
-  vision_config: {
-    depth: 3,
-    hidden_size: 8,
-    num_heads: 2,
-    intermediate_size: 16,
-    in_channels: 3,
-    temporal_patch_size: 2,
-    patch_size: 2,
-    spatial_merge_size: 2,
-    deepstack_visual_indexes: [1],
-  },
-};
 
 function params(id: string) {
   const spec = getCatalogModel(id);

@@ -14,13 +14,7 @@ import { planQuant } from '../src/engine/quant.js';
 import { evaluate, StepPricer } from '../src/engine/serving.js';
 import { estimate } from '../src/engine/index.js';
 import { visionTokens } from '../src/engine/vision.js';
-
-const TINY_VL = {
-  architectures: ['Qwen3VLForConditionalGeneration'],
-  tie_word_embeddings: false,
-  text_config: { model_type: 'qwen3_vl_text', hidden_size: 16, num_hidden_layers: 2, vocab_size: 32, max_position_embeddings: 128, num_attention_heads: 2, num_key_value_heads: 1, head_dim: 8, intermediate_size: 32 },
-  vision_config: { depth: 3, hidden_size: 8, num_heads: 2, intermediate_size: 16, in_channels: 3, temporal_patch_size: 2, patch_size: 2, spatial_merge_size: 2, deepstack_visual_indexes: [1] },
-};
+import { TINY_VL } from './engine-fixtures.js';
 
 function op(ops: Op[], name: string): Op {
   const found = ops.filter((o) => o.name === name);
