@@ -64,10 +64,12 @@ export interface StepShape {
     tokensPerSeq: number;
   };
   /** Images the vision encoder turns into tokens in this step (VL models), before the prefill uses them. */
-  vision?: {
-    images: number;
-    patchesPerImage: number;
-  };
+  vision?: VisionWork;
+}
+
+export interface VisionWork {
+  images: number;
+  patchesPerImage: number;
 }
 
 export interface BuildContext {

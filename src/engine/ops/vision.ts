@@ -9,12 +9,7 @@
 import type { ParallelConfig, VisionEncoderSpec, VisionSpec } from '../types.js';
 import { headsPerRank } from './attention.js';
 import { ACT_BYTES, collective, linearBf16, pushDefined, vector } from './linear.js';
-import type { Op } from './types.js';
-
-export interface VisionWork {
-  images: number;
-  patchesPerImage: number;
-}
+import type { Op, VisionWork } from './types.js';
 
 export function visionEncoderOps(vision: VisionSpec & { encoder: VisionEncoderSpec }, par: ParallelConfig, work: VisionWork): Op[] {
   const e = vision.encoder;
