@@ -243,6 +243,9 @@ describe('--json, --dump-original-results, --serving-cost, --jobs', () => {
     const best = (r: typeof fixed) => JSON.parse(r.stdout).perDevice[0].agg.best as { ttftMs: number; tpotMs: number; tokensPerS: number };
     expect(best(fixed).ttftMs).toBeLessThanOrEqual(2000);
     expect(best(fixed).tokensPerS).toBeLessThan(best(varied).tokensPerS);
+    // The text report names the serving model its numbers assume.
+    const text = await optix(base.replace(' --json', ' --request-lengths fixed'));
+    expect(text.stdout).toContain('Scheduling: steady-state, sglang scheduler, fixed request lengths');
   });
 
   it('--serving-cost: cost per 1M output tokens = cost x devices / (tokens/s x 3600) x 1e6', async () => {

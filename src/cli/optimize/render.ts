@@ -56,6 +56,9 @@ function inputConfiguration(ctx: RenderContext, d: DeviceOptimizeResult): string
     lines.push(`MTP Tokens: ${r.serving.numMtpTokens} (acceptance rates ${r.serving.mtpAcceptanceRates.slice(0, r.serving.numMtpTokens).join(', ')})`);
   }
   if (r.serving.visionTokens > 0) lines.push(`Vision Tokens per Request: ${r.serving.visionTokens}`);
+  if (r.serving.scheduling === 'steady-state') {
+    lines.push(`Scheduling: steady-state, ${r.serving.servingEngine} scheduler${r.serving.requestLengths === 'fixed' ? ', fixed request lengths' : ''}`);
+  }
   if (r.batchRange) lines.push(`Batch Range: [${r.batchRange[0]}, ${r.batchRange[1]}]`);
   if ((r.servingCost ?? 0) > 0) lines.push(`Serving Cost: ${r.servingCost} per device-hour`);
   for (const w of d.warnings) lines.push(`Warning: ${w}`);
