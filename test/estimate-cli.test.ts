@@ -57,6 +57,13 @@ describe('optix estimate', () => {
     expect(wave.point.ttftMs).not.toBeCloseTo(sglang.point.ttftMs, 0);
     const vllm = (lengths: string) => runOptix([...example, '--json', '--scheduling', 'steady-state', '--serving-engine', 'vllm', '--request-lengths', lengths]);
     expect((JSON.parse((await vllm('fixed')).stdout) as { point: unknown }).point).toEqual((JSON.parse((await vllm('varied')).stdout) as { point: unknown }).point);
+    // Without the steady-state model the per-engine laws would be ignored: say so instead.
+    const ignored = await runOptix([...example, '--request-lengths', 'fixed']);
+    expect(ignored.exitCode).toBe(2);
+    expect(ignored.stderr).toContain('--request-lengths fixed has no effect under --scheduling seed');
+    expect(ignored.stderr).toContain('add --scheduling steady-state');
+    const ignoredEngine = await runOptix([...example, '--serving-engine', 'sglang']);
+    expect(ignoredEngine.stderr).toContain('--serving-engine sglang has no effect under --scheduling seed');
     const badLengths = await runOptix([...example, '--request-lengths', 'uniform']);
     expect(badLengths.exitCode).toBe(2);
     expect(badLengths.stderr).toMatch(/--request-lengths.*uniform.*varied, fixed/s);

@@ -85,6 +85,12 @@ describe('ConfigValidator: schema', () => {
     expect(errs[0]).toMatch(/case\d+\.yaml:8:\d+: benchmark\.request_lengths: .*varied.*fixed/);
   });
 
+  it('serving_engine and request_lengths with scheduling: seed are refused, not ignored', () => {
+    const errs = messages(validateCase(load(agg('    tensor_parallel_size: 4\n', { bench: '  scheduling: seed\n  request_lengths: fixed\n' })), ctx));
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatch(/case\d+\.yaml:9:\d+: benchmark\.request_lengths has no effect with scheduling: seed .*drop 'scheduling: seed'/);
+  });
+
   it('explains a malformed concurrency_list once, not once per oneOf branch', () => {
     const errs = validateCase(load(agg('    tensor_parallel_size: 4\n').replace('"1 4"', '"1 two"')), ctx);
     expect(messages(errs)).toEqual([expect.stringMatching(/:5:21: benchmark\.concurrency_list: must be a string of positive integers/)]);

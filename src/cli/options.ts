@@ -102,6 +102,11 @@ export function quantFromFlags(f: EngineFlags): QuantOptions {
 export function servingFromFlags(f: EngineFlags, visionTokens: number): ServingOptions {
   if (f.numMtpTokens < 0 || f.numMtpTokens > 9) throw new OptixUserError(`--num-mtp-tokens must be in 0..9, got ${f.numMtpTokens}`);
   if (f.reservedMemoryGb < 0) throw new OptixUserError(`--reserved-memory-gb must be >= 0, got ${f.reservedMemoryGb}`);
+  // The per-engine laws exist only in the steady-state model: under seed 002's formulas they would be silently ignored.
+  if (f.scheduling === 'seed') {
+    if (f.servingEngine !== 'generic') throw new OptixUserError(`--serving-engine ${f.servingEngine} has no effect under --scheduling seed (seed 002's formulas)`, { hint: 'add --scheduling steady-state' });
+    if (f.requestLengths !== 'varied') throw new OptixUserError(`--request-lengths ${f.requestLengths} has no effect under --scheduling seed (seed 002's formulas)`, { hint: 'add --scheduling steady-state' });
+  }
   const base = defaultServingOptions();
   return defaultServingOptions({
     maxBatchedTokens: f.maxBatchedTokens,

@@ -62,6 +62,18 @@ export function semanticProblems(c: LoadedCase, config: CaseConfig, ctx: Validat
     });
   }
 
+  // The engine runner's queue laws exist only in the steady-state model; under seed 002's formulas they would be ignored.
+  if (bench.scheduling === 'seed') {
+    for (const key of ['serving_engine', 'request_lengths'] as const) {
+      if (bench[key] === undefined) continue;
+      out.push({
+        path: ['benchmark', key],
+        message: `benchmark.${key} has no effect with scheduling: seed (seed 002's formulas)`,
+        hint: `drop ${key}, or drop 'scheduling: seed' (the default is steady-state)`,
+      });
+    }
+  }
+
   const concurrency = parseConcurrencyList(bench.concurrency_list);
   concurrency.forEach((v, i) => {
     if (!Number.isInteger(v) || v <= 0) {
