@@ -63,7 +63,7 @@ export function semanticProblems(c: LoadedCase, config: CaseConfig, ctx: Validat
   }
 
   // The engine runner's queue laws exist only in the steady-state model; under seed 002's formulas they would be ignored.
-  if (bench.scheduling === 'seed') {
+  if (runner === 'engine' && bench.scheduling === 'seed') {
     for (const key of ['serving_engine', 'request_lengths'] as const) {
       if (bench[key] === undefined) continue;
       out.push({
