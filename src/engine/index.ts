@@ -14,7 +14,7 @@ import type {
 import { gridCapacity } from './devices/grid.js';
 import { planQuant } from './quant.js';
 import { searchPhase } from './search.js';
-import { StepPricer, acceptedTokensPerStep, effectiveInputLength, evaluate, numDevices, visionFor } from './serving.js';
+import { StepPricer, acceptedTokensPerStep, effectiveInputLength, evaluate, numDevices, wholePromptsStep } from './serving.js';
 import { hasVisionEncoder } from './ops/vision.js';
 import type { DeviceProfile, ModelSpec, ParallelConfig, ServingOptions, Workload } from './types.js';
 
@@ -107,7 +107,7 @@ export function estimate(req: EstimateRequest): EstimateResult {
   const pbs = Math.max(1, Math.min(batch, Math.floor(req.serving.maxBatchedTokens / effective)));
   const chunk = Math.min(effective, req.serving.maxBatchedTokens);
   // A whole prompt in one step carries its image's encoding; a chunk of a longer one does not.
-  const prefillStep = pricer.step({ prefill: { sequences: pbs, newTokens: chunk, priorContext: cached }, ...(chunk === effective ? visionFor(pricer, pbs) : {}) }, true);
+  const prefillStep = chunk === effective ? wholePromptsStep(pricer, pbs, true) : pricer.step({ prefill: { sequences: pbs, newTokens: chunk, priorContext: cached } }, true);
   const decodeStep = pricer.step(
     {
       decode: {

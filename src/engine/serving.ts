@@ -89,11 +89,17 @@ export class StepPricer {
  * models with --image-height/--image-width), to add to the step that prefills
  * them; nothing for text-only workloads or configs that do not describe the encoder.
  */
-export function visionFor(p: StepPricer, requests: number): Pick<StepShape, 'vision'> {
+function visionFor(p: StepPricer, requests: number): Pick<StepShape, 'vision'> {
   const v = p.dep.spec.vision;
   const tokens = p.dep.serving.visionTokens;
   if (tokens <= 0 || requests <= 0 || !hasVisionEncoder(v)) return {};
   return { vision: { images: requests, patchesPerImage: tokens * v.spatialMergeSize * v.spatialMergeSize } };
+}
+
+/** One step prefilling `sequences` whole prompts (each within the token budget), their images encoded in it. */
+export function wholePromptsStep(p: StepPricer, sequences: number, keepOps = false): StepLatency {
+  const { effective, cached } = effectiveInputLength(p.dep.workload, p.dep.serving);
+  return p.step({ prefill: { sequences, newTokens: effective, priorContext: cached }, ...visionFor(p, sequences) }, keepOps);
 }
 
 /** Encoding one prompt's image on its own (s): a prompt prefilled chunk by chunk encodes it once. */
@@ -129,7 +135,7 @@ function prefillTiming(p: StepPricer, batch: number, withDecodes: boolean): Pref
   const mbt = serving.maxBatchedTokens;
   if (effective <= mbt) {
     const pbs = Math.max(1, Math.min(batch, Math.floor(mbt / effective)));
-    const step = p.step({ prefill: { sequences: pbs, newTokens: effective, priorContext: cached }, ...visionFor(p, pbs) });
+    const step = wholePromptsStep(p, pbs);
     const n = Math.ceil(batch / pbs);
     const sum = step.timeS * pbs * (1 + n) * (n / 2);
     return { ttftMs: (sum / batch) * 1000, drainS: n * step.timeS, step };
@@ -155,12 +161,12 @@ function prefillTiming(p: StepPricer, batch: number, withDecodes: boolean): Pref
  */
 function wavePrefill(p: StepPricer, batch: number): { meanWaitMs: number; drainMs: number } {
   const { workload: w, serving } = p.dep;
-  const { effective, cached } = effectiveInputLength(w, serving);
+  const { effective } = effectiveInputLength(w, serving);
   if (effective > serving.maxBatchedTokens) {
     const chunked = prefillTiming(p, batch, false);
     return { meanWaitMs: chunked.ttftMs, drainMs: chunked.drainS * 1000 };
   }
-  const stepMs = (sequences: number) => p.step({ prefill: { sequences, newTokens: effective, priorContext: cached }, ...visionFor(p, sequences) }).timeS * 1000;
+  const stepMs = (sequences: number) => wholePromptsStep(p, sequences).timeS * 1000;
   const perStep = Math.max(1, Math.min(batch, Math.floor(serving.maxBatchedTokens / effective)));
   const fullSteps = Math.floor(batch / perStep);
   const rest = batch - fullSteps * perStep;
@@ -181,7 +187,7 @@ export function prefillCostPerRequestS(p: StepPricer): number {
   const mbt = serving.maxBatchedTokens;
   if (effective <= mbt) {
     const pbs = Math.max(1, Math.floor(mbt / effective));
-    return p.step({ prefill: { sequences: pbs, newTokens: effective, priorContext: cached }, ...visionFor(p, pbs) }).timeS / pbs;
+    return wholePromptsStep(p, pbs).timeS / pbs;
   }
   const chunks = Math.ceil(effective / mbt);
   const chunk = Math.ceil(effective / chunks);
