@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { parse } from 'csv-parse/sync';
 import { cli, root } from './cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -68,8 +69,8 @@ describe('optix accuracy --measured (small file)', () => {
     expect(r.stdout).toMatch(/By model family:/);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/^id,line,system,profile,backend,mode,model_path,family,quant,isl,osl,concurrency,measured_ttft_ms,measured_tpot_ms,predicted_ttft_ms,predicted_tpot_ms,ttft_ape_pct,tpot_ape_pct,predicted_prefill_step_ms,predicted_decode_step_ms,prefill_queue_requests,deployment,reason$/);
-    expect(lines[1]).toMatch(/^llama,2,h100_sxm,H100_SXM_80G,trtllm,agg,.*LlamaForCausalLM,DISABLED kv:bf16,1024,128,8,30,8,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,8,given,$/);
+    expect(lines[0]).toMatch(/^id,line,system,profile,backend,mode,model_path,family,quant,isl,osl,mean_isl,mean_osl,concurrency,measured_ttft_ms,measured_tpot_ms,predicted_ttft_ms,predicted_tpot_ms,ttft_ape_pct,tpot_ape_pct,predicted_prefill_step_ms,predicted_decode_step_ms,prefill_queue_requests,deployment,reason$/);
+    expect(lines[1]).toMatch(/^llama,2,h100_sxm,H100_SXM_80G,trtllm,agg,.*LlamaForCausalLM,DISABLED kv:bf16,1024,128,1024,128,8,30,8,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,8,given,$/);
     expect(lines[3]).toMatch(/,unknown system$/);
   });
 
@@ -87,6 +88,40 @@ describe('optix accuracy --measured (small file)', () => {
     const d = await optix('accuracy', '--measured', file, '--deployment', 'nope');
     expect(d.exitCode).toBe(2);
     expect(d.stderr).toMatch(/--deployment must be given or assumed, got 'nope'/);
+  });
+
+  it("--length-range-ratio: InferenceX rows get their benchmark's mean lengths; 1 gives every row exactly isl / osl; bad values exit 2", async () => {
+    const ix = path.join(tmp, 'inferencex.csv');
+    const row = (id: string, source: string): string => `${id},${source},vllm,0.1,Qwen/Qwen3-32B,h100_sxm,fp8,agg,8192,1024,fp8,fp8,16,2,1,1,1,1,,,,,,,,,,,,,,,900,20`;
+    writeFileSync(ix, [HEADER, row('ix', 'source_file=2026-04-06.csv; model=Qwen3-32B; silicon_concurrency=16; wip=False'), row('aic', 'source_file=/data/h100_sxm/vllm/0.12.0/Qwen3-32B.csv')].join('\n') + '\n');
+    const csvRows = async (...args: string[]): Promise<Array<Record<string, string>>> => {
+      const out = path.join(tmp, 'ix-pred.csv');
+      const r = await optix('accuracy', '--measured', ix, '--out', out, ...args);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return parse(readFileSync(out, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    };
+    const auto = await csvRows();
+    // uniform in [floor(0.8 x 8192), 8192] = [6553, 8192]: mean 7372.5; [819, 1024]: 921.5
+    expect(auto.map((r) => [r.mean_isl, r.mean_osl])).toEqual([
+      ['7373', '922'],
+      ['8192', '1024'],
+    ]);
+    // Same deployment and concurrency: the shorter mean prompt prefills faster.
+    expect(Number(auto[0]!.predicted_prefill_step_ms)).toBeLessThan(Number(auto[1]!.predicted_prefill_step_ms));
+    const exact = await csvRows('--length-range-ratio', '1');
+    expect(exact.map((r) => r.mean_isl)).toEqual(['8192', '8192']);
+    expect(exact[0]!.predicted_ttft_ms).toBe(exact[1]!.predicted_ttft_ms);
+    const fixed = await csvRows('--request-lengths', 'fixed');
+    expect(fixed.map((r) => r.mean_isl)).toEqual(['8192', '8192']);
+    const half = await csvRows('--length-range-ratio', '0.5');
+    expect(half.map((r) => r.mean_isl)).toEqual(['6144', '6144']);
+    const label = await optix('accuracy', '--measured', ix, '--length-range-ratio', '1');
+    expect(label.stdout).toMatch(/request lengths exactly isl \/ osl/);
+    for (const v of ['0', '1.5', 'most']) {
+      const bad = await optix('accuracy', '--measured', ix, '--length-range-ratio', v);
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(new RegExp(`--length-range-ratio must be 'auto' or a number in \\(0, 1\\], got '${v}'`));
+    }
   });
 
   it('--deployment filters rows: every agg row gives its deployment', async () => {

@@ -1,6 +1,6 @@
 /** Name mapping, measured-row parsing and the error summary of `optix accuracy` (issue 4). */
 import { describe, expect, it } from 'vitest';
-import { mapKvCache, mapLayout, mapQuant, mapSystem, NVFP4_GROUP_SIZE } from '../src/accuracy/mapping.js';
+import { EXACT_LENGTHS, INFERENCEX_LENGTHS, lengthSamplingOf, mapKvCache, mapLayout, mapQuant, mapSystem, meanLength, NVFP4_GROUP_SIZE } from '../src/accuracy/mapping.js';
 import { parseMeasuredCsv, sourceConcurrency } from '../src/accuracy/measured.js';
 import { apePct, median, quantile } from '../src/accuracy/stats.js';
 import { summarize, summarizeByDeployment, type RowOutcome } from '../src/accuracy/summary.js';
@@ -60,6 +60,31 @@ const HEADER =
   'id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,gemm_quant_mode,moe_quant_mode,batch_size,tp_size,pp_size,attention_dp_size,moe_tp_size,moe_ep_size,' +
   'prefill_batch_size,prefill_num_workers,prefill_tp_size,prefill_pp_size,prefill_attention_dp_size,prefill_moe_tp_size,prefill_moe_ep_size,' +
   'decode_batch_size,decode_num_workers,decode_tp_size,decode_pp_size,decode_attention_dp_size,decode_moe_tp_size,decode_moe_ep_size,silicon_ttft_ms,silicon_tpot_ms';
+
+describe('benchmark request lengths', () => {
+  it("recognizes InferenceX rows by their source (the dashboard's dated exports and its database dump)", () => {
+    expect(lengthSamplingOf('source_file=2026-03-25.csv; model=DeepSeek-R1; silicon_concurrency=2; wip=False')).toBe(INFERENCEX_LENGTHS);
+    expect(lengthSamplingOf('db-dump/2026-04-27; config_id=733; silicon_concurrency=128; workflow_run_id=797')).toBe(INFERENCEX_LENGTHS);
+    // aiconfigurator's own gap-analysis runs and anything unknown: the lengths as given.
+    expect(lengthSamplingOf('source_file=/Users/x/aic-auto-gap-analysis/data/h100_sxm/trtllm/1.0.0rc3/Qwen3-32B.csv')).toBe(EXACT_LENGTHS);
+    expect(lengthSamplingOf('source_file=qwen3.5-397b-gap-analysis.csv; aic_database_mode=SILICON')).toBe(EXACT_LENGTHS);
+    expect(lengthSamplingOf('')).toBe(EXACT_LENGTHS);
+    expect(INFERENCEX_LENGTHS.rangeRatio).toBe(0.8);
+  });
+
+  it('takes the mean of integers uniform in [floor(r x L), L]', () => {
+    expect(meanLength(1024, 0.8)).toBe(922); // (819 + 1024) / 2 = 921.5
+    expect(meanLength(8192, 0.8)).toBe(7373); // (6553 + 8192) / 2
+    expect(meanLength(1000, 0.5)).toBe(750);
+    expect(meanLength(1024, 1)).toBe(1024);
+  });
+
+  it('gives each parsed row the sampling of its source', () => {
+    const header = 'id,silicon_data_source,backend,model_path,system,mode,isl,osl,batch_size,tp_size,silicon_ttft_ms,silicon_tpot_ms';
+    const { rows } = parseMeasuredCsv(`${header}\na,"source_file=2026-04-06.csv; wip=False",vllm,Qwen/Qwen3-32B,h100_sxm,agg,1024,1024,4,1,50,10\nb,other,vllm,Qwen/Qwen3-32B,h100_sxm,agg,1024,1024,4,1,50,10\n`);
+    expect(rows.map((r) => r.lengthSampling.benchmark)).toEqual(['InferenceX', 'as given']);
+  });
+});
 
 describe('measured rows', () => {
   it('reads agg concurrency as batch x attention DP and disagg workers from their columns', () => {

@@ -126,3 +126,39 @@ function orDefault(v: number, d: number): number {
 function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(3);
 }
+
+/**
+ * How the benchmark behind a row drew its request lengths: each prompt and
+ * each output uniformly in [floor(rangeRatio x L), L] tokens for the row's
+ * isl / osl L. rangeRatio 1 means every request is exactly L.
+ */
+export interface LengthSampling {
+  /** Which benchmark the rule comes from, for reports. */
+  benchmark: string;
+  rangeRatio: number;
+}
+
+/** What a row says when its source names no benchmark whose sampling is known: lengths as given. */
+export const EXACT_LENGTHS: LengthSampling = { benchmark: 'as given', rangeRatio: 1 };
+
+/**
+ * InferenceX (SemiAnalysis): utils/bench_serving/benchmark_serving.py's random
+ * dataset draws input and output lengths with
+ * `np.random.randint(int(L * range_ratio), L + 1)`, and its runs pass
+ * RANDOM_RANGE_RATIO = 0.8. Its rows in the reference data are the dashboard's
+ * exports: `source_file=YYYY-MM-DD.csv` and `db-dump/...` in silicon_data_source.
+ */
+export const INFERENCEX_LENGTHS: LengthSampling = { benchmark: 'InferenceX', rangeRatio: 0.8 };
+
+const INFERENCEX_SOURCE = /(?:^|;\s*)source_file=\d{4}-\d{2}-\d{2}\.csv(?:;|$)|^db-dump\//;
+
+/** The length sampling of a row, from its silicon_data_source. */
+export function lengthSamplingOf(source: string): LengthSampling {
+  return INFERENCEX_SOURCE.test(source.trim()) ? INFERENCEX_LENGTHS : EXACT_LENGTHS;
+}
+
+/** The mean of integers uniform in [floor(rangeRatio x L), L], to the nearest token. */
+export function meanLength(length: number, rangeRatio: number): number {
+  if (rangeRatio >= 1) return length;
+  return Math.round((Math.floor(length * rangeRatio) + length) / 2);
+}

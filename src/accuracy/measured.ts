@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { OptixUserError } from '../errors.js';
-import type { DataLayout } from './mapping.js';
+import { EXACT_LENGTHS, lengthSamplingOf, type DataLayout, type LengthSampling } from './mapping.js';
 
 /** One worker of a deployment: its layout and the requests in flight on it. */
 export interface MeasuredWorker {
@@ -27,6 +27,8 @@ export interface MeasuredRow {
   mode: 'agg' | 'disagg';
   isl: number;
   osl: number;
+  /** How the row's benchmark drew request lengths around isl / osl (from its source). */
+  lengthSampling: LengthSampling;
   gemmQuantMode: string;
   precision: string;
   agg?: MeasuredWorker;
@@ -132,6 +134,7 @@ function fromSilicon(r: Raw, line: number): MeasuredRow {
     mode: mode === 'disagg' ? 'disagg' : 'agg',
     isl: num(r.isl),
     osl: num(r.osl),
+    lengthSampling: lengthSamplingOf(r.silicon_data_source ?? ''),
     gemmQuantMode: r.gemm_quant_mode ?? '',
     precision: r.precision ?? '',
     ttftMs: num(r.silicon_ttft_ms),
@@ -194,6 +197,8 @@ function fromResults(r: Raw, line: number): MeasuredRow {
     mode: mode === 'disagg' ? 'disagg' : 'agg',
     isl: num(r.input_length),
     osl: num(r.output_length),
+    // The harness sends the lengths its case names.
+    lengthSampling: EXACT_LENGTHS,
     gemmQuantMode: '',
     precision: r.precision ?? '',
     ttftMs: num(r.ttft_ms),

@@ -17,7 +17,7 @@ import { disaggTtftMs } from '../engine/disagg.js';
 import { planQuant, type QuantPlan } from '../engine/quant.js';
 import { StepPricer, evaluate } from '../engine/serving.js';
 import { SERVING_ENGINES, type DeviceProfile, type ModelSpec, type ParallelConfig, type QuantOptions, type RequestLengths, type ServingEngine, type ServingOptions, type ServingPoint } from '../engine/types.js';
-import { mapKvCache, mapLayout, mapQuant, mapSystem } from './mapping.js';
+import { mapKvCache, mapLayout, mapQuant, mapSystem, meanLength } from './mapping.js';
 import type { MeasuredRow, MeasuredWorker } from './measured.js';
 import { apePct } from './stats.js';
 import type { RowOutcome } from './summary.js';
@@ -31,6 +31,12 @@ export interface PredictOptions {
   maxBatchedTokens?: number;
   /** The benchmark's request lengths (ServingOptions.requestLengths); 'varied' when not given. */
   requestLengths?: RequestLengths;
+  /**
+   * Lengths drawn uniformly in [ratio x isl, isl] (and osl) for every row, in
+   * place of each row's own sampling (MeasuredRow.lengthSampling). 1: exactly
+   * isl / osl. Fixed request lengths are always exact.
+   */
+  lengthRangeRatio?: number;
 }
 
 /** The default model config directory: ../shared/model_configs relative to the cwd, when present. */
@@ -63,6 +69,9 @@ export interface RowPrediction extends RowOutcome {
   profile?: string;
   isl: number;
   osl: number;
+  /** The mean request lengths the engine was given (isl / osl unless the benchmark drew them from a range). */
+  meanIsl: number;
+  meanOsl: number;
   concurrency: number;
   quant?: string;
   measuredTtftMs: number;
@@ -152,9 +161,10 @@ export class AccuracyPredictor {
     const layout = mapLayout(worker.layout, spec);
     if (!layout.ok) return layout;
     const par: ParallelConfig = layout.value;
-    const workload = { inputLength: row.isl, outputLength: row.osl, prefixCacheHitRate: 0 };
+    const { inputLength, outputLength } = this.meanLengths(row);
+    const workload = { inputLength, outputLength, prefixCacheHitRate: 0 };
     const serving = this.servingFor(row.backend);
-    const key = JSON.stringify([spec.id, device.name, par, q, row.isl, row.osl, serving.servingEngine]);
+    const key = JSON.stringify([spec.id, device.name, par, q, inputLength, outputLength, serving.servingEngine]);
     const cached = this.pricers.get(key);
     if (cached && !cached.ok) return cached;
     if (!cached) {
@@ -173,8 +183,19 @@ export class AccuracyPredictor {
     return { ok: true, value: { point: evaluate(cached.value, mode, Math.ceil(worker.concurrency / par.dp)), pricer: cached.value } };
   }
 
+  /**
+   * A closed-loop benchmark's mean TTFT and TPOT are those of its mean request:
+   * prefill work is near linear in the prompt, and a TPOT is spread over the
+   * output. So the engine gets the mean of the lengths the benchmark drew.
+   */
+  private meanLengths(row: MeasuredRow): { inputLength: number; outputLength: number } {
+    const ratio = this.opts.requestLengths === 'fixed' ? 1 : (this.opts.lengthRangeRatio ?? row.lengthSampling.rangeRatio);
+    return { inputLength: meanLength(row.isl, ratio), outputLength: meanLength(row.osl, ratio) };
+  }
+
   predict(row: MeasuredRow): RowPrediction {
     const worker = row.agg ?? row.decode;
+    const lengths = this.meanLengths(row);
     const out: RowPrediction = {
       id: row.id,
       line: row.line,
@@ -186,6 +207,8 @@ export class AccuracyPredictor {
       deployment: row.deployment,
       isl: row.isl,
       osl: row.osl,
+      meanIsl: lengths.inputLength,
+      meanOsl: lengths.outputLength,
       concurrency: worker?.concurrency ?? NaN,
       measuredTtftMs: row.ttftMs,
       measuredTpotMs: row.tpotMs,

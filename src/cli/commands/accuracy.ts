@@ -30,6 +30,7 @@ interface AccuracyFlags {
   limit?: number;
   maxBatchedTokens: number;
   requestLengths: RequestLengths;
+  lengthRangeRatio: string;
 }
 
 export function register(program: Command): void {
@@ -54,6 +55,11 @@ export function register(program: Command): void {
         .choices([...REQUEST_LENGTHS])
         .default('varied'),
     )
+    .option(
+      '--length-range-ratio <r>',
+      "--measured: how the benchmark drew request lengths: uniformly in [r x isl, isl] (and osl), r in (0, 1]; 1 = exactly isl / osl; 'auto' = each row's benchmark (InferenceX rows 0.8, as its benchmark_serving.py; others exact)",
+      'auto',
+    )
     .action((flags: AccuracyFlags) => {
       if ((flags.measured === undefined) === (flags.kernels === undefined)) {
         throw new OptixUserError('give exactly one of --measured FILE.csv or --kernels DIR', { hint: 'optix accuracy --measured ../shared/reference/silicon_calibration.csv' });
@@ -69,6 +75,7 @@ function runMeasured(file: string, f: AccuracyFlags): void {
     throw new OptixUserError(`--deployment must be given or assumed, got '${f.deployment}'`);
   }
   if (f.limit !== undefined && f.limit < 1) throw new OptixUserError(`--limit must be >= 1, got ${f.limit}`);
+  const lengthRangeRatio = parseRangeRatio(f.lengthRangeRatio);
   const modelConfigDir = f.modelConfigDir ?? defaultModelConfigDir();
   const overrides = (f.deviceFile ?? []).map((p) => loadDeviceFile(p));
   const { summary, rows } = measuredAccuracy(
@@ -80,11 +87,25 @@ function runMeasured(file: string, f: AccuracyFlags): void {
       ...(f.deployment !== undefined ? { deployment: f.deployment as 'given' | 'assumed' } : {}),
       ...(f.limit !== undefined ? { limit: f.limit } : {}),
     },
-    { ...(modelConfigDir !== undefined ? { modelConfigDir } : {}), deviceOverrides: overrides, maxBatchedTokens: f.maxBatchedTokens, requestLengths: f.requestLengths },
+    { ...(modelConfigDir !== undefined ? { modelConfigDir } : {}), deviceOverrides: overrides, maxBatchedTokens: f.maxBatchedTokens, requestLengths: f.requestLengths, ...(lengthRangeRatio !== undefined ? { lengthRangeRatio } : {}) },
   );
   if (f.out !== undefined) writeFileSync(f.out, predictionsCsv(rows));
   if (f.json) printJson(summary);
-  else process.stdout.write(renderAccuracyReport(summary, rows, f.requestLengths === 'fixed' ? `${file}, fixed request lengths` : file) + (f.out !== undefined ? `Predictions written to ${f.out}\n` : ''));
+  else process.stdout.write(renderAccuracyReport(summary, rows, sourceLabel(file, f.requestLengths, lengthRangeRatio)) + (f.out !== undefined ? `Predictions written to ${f.out}\n` : ''));
+}
+
+/** undefined for 'auto' (each row's own sampling). */
+function parseRangeRatio(v: string): number | undefined {
+  if (v === 'auto') return undefined;
+  const r = Number(v);
+  if (!(r > 0 && r <= 1)) throw new OptixUserError(`--length-range-ratio must be 'auto' or a number in (0, 1], got '${v}'`, { hint: '1 = every request exactly isl / osl; 0.8 = lengths uniform in [0.8 x isl, isl]' });
+  return r;
+}
+
+function sourceLabel(file: string, requestLengths: RequestLengths, ratio: number | undefined): string {
+  if (requestLengths === 'fixed') return `${file}, fixed request lengths`;
+  if (ratio === undefined) return file;
+  return ratio === 1 ? `${file}, request lengths exactly isl / osl` : `${file}, request lengths uniform in [${ratio} x, 1 x] isl / osl`;
 }
 
 function runKernels(dir: string, f: AccuracyFlags): void {
