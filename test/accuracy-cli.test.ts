@@ -115,8 +115,11 @@ describe('optix accuracy --measured (small file)', () => {
     expect(fixed.map((r) => r.mean_isl)).toEqual(['8192', '8192']);
     const half = await csvRows('--length-range-ratio', '0.5');
     expect(half.map((r) => r.mean_isl)).toEqual(['6144', '6144']);
+    const report = await optix('accuracy', '--measured', ix);
+    expect(report.stdout).toMatch(/Request lengths: 1 rows priced at their benchmark's mean lengths .*, 1 at isl \/ osl/);
     const label = await optix('accuracy', '--measured', ix, '--length-range-ratio', '1');
     expect(label.stdout).toMatch(/request lengths exactly isl \/ osl/);
+    expect(label.stdout).not.toMatch(/Request lengths:/);
     for (const v of ['0', '1.5', 'most']) {
       const bad = await optix('accuracy', '--measured', ix, '--length-range-ratio', v);
       expect(bad.exitCode).toBe(2);

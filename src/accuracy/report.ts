@@ -15,6 +15,8 @@ export function renderAccuracyReport(summary: AccuracySummary, rows: readonly Ro
   lines.push(`Rows: ${summary.rows}, predicted: ${summary.predicted} (${pct}%)`);
   lines.push(`TTFT APE: median ${cell(summary.ttft.medianApePct)}%, p90 ${cell(summary.ttft.p90ApePct)}%`);
   lines.push(`TPOT APE: median ${cell(summary.tpot.medianApePct)}%, p90 ${cell(summary.tpot.p90ApePct)}%`);
+  const atMean = rows.filter((r) => r.meanIsl !== r.isl || r.meanOsl !== r.osl).length;
+  if (atMean > 0) lines.push(`Request lengths: ${atMean} rows priced at their benchmark's mean lengths (e.g. InferenceX: uniform in [0.8, 1] x isl / osl; --length-range-ratio), ${rows.length - atMean} at isl / osl`);
   const reasons = Object.entries(summary.unsupported);
   if (reasons.length > 0) {
     lines.push('');
