@@ -84,6 +84,9 @@ export interface RowPrediction extends RowOutcome {
   prefillQueueRequests?: number;
 }
 
+/** The request lengths a row is priced at (MeasuredRow.lengthSampling, PredictOptions.lengthRangeRatio). */
+type MeanLengths = { inputLength: number; outputLength: number };
+
 type Cached<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 export class AccuracyPredictor {
@@ -156,12 +159,13 @@ export class AccuracyPredictor {
     worker: MeasuredWorker,
     q: QuantOptions,
     row: MeasuredRow,
+    lengths: MeanLengths,
     mode: 'agg' | 'prefill' | 'decode',
   ): Cached<{ point: ServingPoint; pricer: StepPricer }> {
     const layout = mapLayout(worker.layout, spec);
     if (!layout.ok) return layout;
     const par: ParallelConfig = layout.value;
-    const { inputLength, outputLength } = this.meanLengths(row);
+    const { inputLength, outputLength } = lengths;
     const workload = { inputLength, outputLength, prefixCacheHitRate: 0 };
     const serving = this.servingFor(row.backend);
     const key = JSON.stringify([spec.id, device.name, par, q, inputLength, outputLength, serving.servingEngine]);
@@ -188,7 +192,7 @@ export class AccuracyPredictor {
    * prefill work is near linear in the prompt, and a TPOT is spread over the
    * output. So the engine gets the mean of the lengths the benchmark drew.
    */
-  private meanLengths(row: MeasuredRow): { inputLength: number; outputLength: number } {
+  private meanLengths(row: MeasuredRow): MeanLengths {
     const ratio = this.opts.requestLengths === 'fixed' ? 1 : (this.opts.lengthRangeRatio ?? row.lengthSampling.rangeRatio);
     return { inputLength: meanLength(row.isl, ratio), outputLength: meanLength(row.osl, ratio) };
   }
@@ -230,7 +234,7 @@ export class AccuracyPredictor {
     let tpotMs: number;
     let parts: Pick<RowPrediction, 'prefillStepMs' | 'decodeStepMs' | 'prefillQueueRequests'>;
     if (row.agg) {
-      const r = this.point(model.value, device.value, row.agg, q, row, 'agg');
+      const r = this.point(model.value, device.value, row.agg, q, row, lengths, 'agg');
       if (!r.ok) return fail(r.reason);
       const p = r.value.point;
       if (p.oom) return fail('OOM (engine memory model)');
@@ -238,9 +242,9 @@ export class AccuracyPredictor {
       tpotMs = p.tpotMs;
       parts = { prefillStepMs: p.prefillStepMs, decodeStepMs: p.decodeStepMs, prefillQueueRequests: p.batchSize };
     } else if (row.prefill && row.decode) {
-      const pre = this.point(model.value, device.value, row.prefill, q, row, 'prefill');
+      const pre = this.point(model.value, device.value, row.prefill, q, row, lengths, 'prefill');
       if (!pre.ok) return fail(pre.reason);
-      const dec = this.point(model.value, device.value, row.decode, q, row, 'decode');
+      const dec = this.point(model.value, device.value, row.decode, q, row, lengths, 'decode');
       if (!dec.ok) return fail(dec.reason);
       if (pre.value.point.oom || dec.value.point.oom) return fail('OOM (engine memory model)');
       ttftMs = disaggTtftMs(pre.value.point.ttftMs, pre.value.pricer, dec.value.point.numDevices, dec.value.point.decodeStepMs);

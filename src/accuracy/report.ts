@@ -1,6 +1,7 @@
 /** Text report and prediction CSV of `optix accuracy --measured`. */
 import { stringify } from 'csv-stringify/sync';
 import { asciiTable } from '../cli/format.js';
+import { INFERENCEX_LENGTHS } from './mapping.js';
 import type { RowPrediction } from './predict.js';
 import { summarizeByDeployment, summarizeByFamily, type AccuracySummary } from './summary.js';
 
@@ -16,7 +17,7 @@ export function renderAccuracyReport(summary: AccuracySummary, rows: readonly Ro
   lines.push(`TTFT APE: median ${cell(summary.ttft.medianApePct)}%, p90 ${cell(summary.ttft.p90ApePct)}%`);
   lines.push(`TPOT APE: median ${cell(summary.tpot.medianApePct)}%, p90 ${cell(summary.tpot.p90ApePct)}%`);
   const atMean = rows.filter((r) => r.meanIsl !== r.isl || r.meanOsl !== r.osl).length;
-  if (atMean > 0) lines.push(`Request lengths: ${atMean} rows priced at their benchmark's mean lengths (e.g. InferenceX: uniform in [0.8, 1] x isl / osl; --length-range-ratio), ${rows.length - atMean} at isl / osl`);
+  if (atMean > 0) lines.push(`Request lengths: ${atMean} rows priced at their benchmark's mean lengths (e.g. InferenceX: uniform in [${INFERENCEX_LENGTHS.rangeRatio}, 1] x isl / osl; --length-range-ratio), ${rows.length - atMean} at isl / osl`);
   const reasons = Object.entries(summary.unsupported);
   if (reasons.length > 0) {
     lines.push('');
