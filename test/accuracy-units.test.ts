@@ -1,6 +1,7 @@
 /** Name mapping, measured-row parsing and the error summary of `optix accuracy` (issue 4). */
 import { describe, expect, it } from 'vitest';
-import { EXACT_LENGTHS, INFERENCEX_LENGTHS, lengthSamplingOf, mapKvCache, mapLayout, mapQuant, mapSystem, meanLength, NVFP4_GROUP_SIZE } from '../src/accuracy/mapping.js';
+import { EXACT_LENGTHS, INFERENCEX_LENGTHS, lengthSamplingOf, mapKvCache, mapLayout, mapQuant, mapSystem, meanLength, NVFP4_GROUP_SIZE, undoEpMultipliedSizes } from '../src/accuracy/mapping.js';
+import { predictRows } from '../src/accuracy/predict.js';
 import { parseMeasuredCsv, sourceConcurrency } from '../src/accuracy/measured.js';
 import { apePct, median, quantile } from '../src/accuracy/stats.js';
 import { summarize, summarizeByDeployment, type RowOutcome } from '../src/accuracy/summary.js';
@@ -53,6 +54,47 @@ describe('name mapping', () => {
     // ep 3 does not divide 8 devices: moeDp would be 8/3.
     expect(mapLayout({ tp: 8, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 3 }, moe).ok).toBe(false);
     expect(mapLayout({ tp: NaN, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 }, moe)).toEqual({ ok: false, reason: 'invalid layout (tp_size missing)' });
+  });
+});
+
+describe('EP-multiplied export sizes', () => {
+  const l = (tp: number, attentionDp: number, moeTp: number, moeEp: number) => ({ tp, pp: 1, attentionDp, moeTp, moeEp });
+
+  it('reads tp x dp = ep x ep with moe_tp = ep beyond one scale-up domain as tp x dp / ep devices', () => {
+    // b200_sxm: 8 devices per NVLink domain.
+    expect(undoEpMultipliedSizes(l(16, 1, 4, 4), 8)).toEqual(l(4, 1, 1, 4));
+    expect(undoEpMultipliedSizes(l(64, 1, 8, 8), 8)).toEqual(l(8, 1, 1, 8));
+    expect(undoEpMultipliedSizes(l(1, 64, 8, 8), 8)).toEqual(l(1, 8, 1, 8));
+    expect(undoEpMultipliedSizes(l(1, 16, 4, 4), 8)).toEqual(l(1, 4, 1, 4));
+  });
+
+  it('takes every other layout as written', () => {
+    const asWritten = [
+      [l(4, 1, 2, 2), 8], // fits one domain: a real moe_tp x ep split is possible
+      [l(16, 1, 4, 4), 72], // fits an NVL72 domain
+      [l(8, 1, 2, 4), 8], // moe_tp != ep
+      [l(16, 1, 1, 16), 8], // plain EP
+      [l(32, 1, 4, 8), 8], // stage != ep x ep
+      [l(4, 4, 4, 4), 8], // both tp and dp: no single size to divide
+      [{ tp: 8, pp: 1, attentionDp: NaN, moeTp: NaN, moeEp: 8 }, 8],
+    ] as const;
+    for (const [layout, domain] of asWritten) expect(undoEpMultipliedSizes(layout, domain)).toBe(layout);
+  });
+
+  it('prices a silicon row written with multiplied sizes as its twin, and leaves results-CSV layouts alone', () => {
+    const row = (id: string, tp: number, moeTp: number) =>
+      `${id},x,sglang,0.5.9,deepseek-ai/DeepSeek-R1,b200_sxm,fp4,agg,1024,1024,nvfp4,nvfp4,8,${tp},1,1,${moeTp},4,,,,,,,,,,,,,,,200,9`;
+    const { rows } = parseMeasuredCsv([HEADER, row('inflated', 16, 4), row('twin', 4, 1)].join('\n'));
+    const [inflated, twin] = predictRows(rows);
+    expect(inflated!.epMultipliedSizes).toBe(true);
+    expect(twin!.epMultipliedSizes).toBeUndefined();
+    expect(inflated!.ttftMs).toBeDefined();
+    expect(inflated!.ttftMs).toBe(twin!.ttftMs);
+    expect(inflated!.tpotMs).toBe(twin!.tpotMs);
+    // The same sizes from the harness's own results CSV are what the user ran.
+    const results = predictRows([{ ...rows[0]!, format: 'results' }]);
+    expect(results[0]!.epMultipliedSizes).toBeUndefined();
+    expect(results[0]!.ttftMs).not.toBe(twin!.ttftMs);
   });
 });
 

@@ -119,6 +119,30 @@ export function mapLayout(l: DataLayout, model: ModelSpec): Mapped<ParallelConfi
   return { ok: true, value: par };
 }
 
+/**
+ * Some exports in the reference data write an expert-parallel worker's sizes
+ * multiplied by its EP: a 4-GPU worker with attention TP 4 and EP 4 appears as
+ * tp_size 16, moe_tp_size 4, moe_ep_size 4 (and DP 8 x EP 8 as
+ * attention_dp_size 64). The sample holds both spellings of the same runs:
+ * every such row on b200_sxm whose measurement appears twice has, as its twin,
+ * the same TTFT and TPOT to the last digit under tp (or dp) / ep, moe_tp 1, and
+ * no other layout. So a worker whose stage (tp x dp) is ep x ep, whose moe_tp
+ * equals its ep, and which would span more devices than one scale-up domain
+ * holds, is read as the stage / ep devices it ran on. Anything that fits the
+ * domain is taken as written: a real moe_tp x ep split there cannot be told
+ * apart from an inflated one.
+ */
+export function undoEpMultipliedSizes(l: DataLayout, scaleUpDevices: number): DataLayout {
+  const tp = orDefault(l.tp, 1);
+  const dp = orDefault(l.attentionDp, 1);
+  const ep = l.moeEp;
+  const stage = tp * dp;
+  if (!(ep > 1) || l.moeTp !== ep || stage !== ep * ep || stage <= scaleUpDevices) return l;
+  if (dp === 1) return { ...l, tp: tp / ep, moeTp: 1 };
+  if (tp === 1) return { ...l, attentionDp: dp / ep, moeTp: 1 };
+  return l;
+}
+
 function orDefault(v: number, d: number): number {
   return Number.isNaN(v) ? d : v;
 }

@@ -19,6 +19,8 @@ export interface MeasuredWorker {
 export interface MeasuredRow {
   /** 1-based CSV line of the row (header = line 1). */
   line: number;
+  /** Which column layout the row was read from. */
+  format: MeasuredLayout;
   id: string;
   backend: string;
   /** The data's system name (h100_sxm) or a profile name (results CSV). */
@@ -127,6 +129,7 @@ function fromSilicon(r: Raw, line: number): MeasuredRow {
   const mode = (r.mode ?? '').toLowerCase();
   const row: MeasuredRow = {
     line,
+    format: 'silicon',
     id: r.id && r.id !== '' ? r.id : `line${line}`,
     backend: (r.backend ?? '').toLowerCase(),
     system: (r.system ?? '').toLowerCase(),
@@ -190,6 +193,7 @@ function fromResults(r: Raw, line: number): MeasuredRow {
   const concurrency = num(r.concurrency);
   const row: MeasuredRow = {
     line,
+    format: 'results',
     id: `${r.case_id ?? `line${line}`}@c${r.concurrency ?? ''}`,
     backend: r.runner ?? '',
     system: r.device ?? '',

@@ -17,7 +17,7 @@ import { disaggTtftMs } from '../engine/disagg.js';
 import { planQuant, type QuantPlan } from '../engine/quant.js';
 import { StepPricer, evaluate } from '../engine/serving.js';
 import { SERVING_ENGINES, type DeviceProfile, type ModelSpec, type ParallelConfig, type QuantOptions, type RequestLengths, type ServingEngine, type ServingOptions, type ServingPoint } from '../engine/types.js';
-import { mapKvCache, mapLayout, mapQuant, mapSystem, meanLength } from './mapping.js';
+import { mapKvCache, mapLayout, mapQuant, mapSystem, meanLength, undoEpMultipliedSizes, type DataLayout } from './mapping.js';
 import type { MeasuredRow, MeasuredWorker } from './measured.js';
 import { apePct } from './stats.js';
 import type { RowOutcome } from './summary.js';
@@ -82,6 +82,8 @@ export interface RowPrediction extends RowOutcome {
   prefillStepMs?: number;
   decodeStepMs?: number;
   prefillQueueRequests?: number;
+  /** Some worker's sizes were read as an EP-multiplied export (mapping.ts, undoEpMultipliedSizes). */
+  epMultipliedSizes?: boolean;
 }
 
 /** The request lengths a row is priced at (MeasuredRow.lengthSampling, PredictOptions.lengthRangeRatio). */
@@ -162,7 +164,7 @@ export class AccuracyPredictor {
     lengths: MeanLengths,
     mode: 'agg' | 'prefill' | 'decode',
   ): Cached<{ point: ServingPoint; pricer: StepPricer }> {
-    const layout = mapLayout(worker.layout, spec);
+    const layout = mapLayout(this.workerLayout(row, worker, device), spec);
     if (!layout.ok) return layout;
     const par: ParallelConfig = layout.value;
     const { inputLength, outputLength } = lengths;
@@ -185,6 +187,12 @@ export class AccuracyPredictor {
       }
     }
     return { ok: true, value: { point: evaluate(cached.value, mode, Math.ceil(worker.concurrency / par.dp)), pricer: cached.value } };
+  }
+
+  /** The layout a worker ran: the silicon export's sizes, with EP-multiplied ones undone (mapping.ts). */
+  private workerLayout(row: MeasuredRow, worker: MeasuredWorker, device: DeviceProfile): DataLayout {
+    if (row.format !== 'silicon') return worker.layout;
+    return undoEpMultipliedSizes(worker.layout, device.commGrid[0]?.devices ?? 1);
   }
 
   /**
@@ -225,6 +233,8 @@ export class AccuracyPredictor {
     if (!model.ok) return fail(model.reason);
     if (!device.ok) return fail(device.reason);
     out.profile = device.value.name;
+    const workers = [row.agg, row.prefill, row.decode].filter((w): w is MeasuredWorker => w !== undefined);
+    if (workers.some((w) => this.workerLayout(row, w, device.value) !== w.layout)) out.epMultipliedSizes = true;
     const lq = mapQuant(row.gemmQuantMode, row.precision, model.value);
     if (!lq.ok) return fail(lq.reason);
     const q = defaultQuantOptions({ linear: lq.value.linear, mxfp4GroupSize: lq.value.mxfp4GroupSize, attention: mapKvCache(row.backend, lq.value.linear) });

@@ -18,6 +18,8 @@ export function renderAccuracyReport(summary: AccuracySummary, rows: readonly Ro
   lines.push(`TPOT APE: median ${cell(summary.tpot.medianApePct)}%, p90 ${cell(summary.tpot.p90ApePct)}%`);
   const atMean = rows.filter((r) => r.meanIsl !== r.isl || r.meanOsl !== r.osl).length;
   if (atMean > 0) lines.push(`Request lengths: ${atMean} rows priced at their benchmark's mean lengths (e.g. InferenceX: uniform in [${INFERENCEX_LENGTHS.rangeRatio}, 1] x isl / osl; --length-range-ratio), ${rows.length - atMean} at isl / osl`);
+  const undone = rows.filter((r) => r.epMultipliedSizes === true).length;
+  if (undone > 0) lines.push(`Layouts: ${undone} rows' parallel sizes read as EP-multiplied exports (tp x dp = ep x ep beyond one scale-up domain: run on tp x dp / ep devices)`);
   const reasons = Object.entries(summary.unsupported);
   if (reasons.length > 0) {
     lines.push('');
