@@ -27,7 +27,7 @@ interface Point {
   agg: boolean;
   prefillMs: number;
   queue: number;
-  /** What a disagg TTFT adds to the queue law (KV hand-off, first decode iteration); 0 for agg. */
+  /** What the TTFT adds to the queue law: a disagg row's KV hand-off and first decode iteration, an agg row's attention-DP balancer hold. */
   ttftExtraMs: number;
   measuredTtftMs: number;
   /** The priced decode step, and the prefill work per output token before prefillInterleave (agg only). */
@@ -102,7 +102,7 @@ function toPoint(r: RowPrediction): Point | undefined {
     agg,
     prefillMs: r.prefillStepMs,
     queue: r.prefillQueueRequests,
-    ttftExtraMs: agg ? 0 : r.ttftMs - law,
+    ttftExtraMs: r.ttftMs - law,
     measuredTtftMs: r.measuredTtftMs,
     decodeStepMs: r.decodeStepMs,
     interleavedMs,

@@ -69,8 +69,8 @@ describe('optix accuracy --measured (small file)', () => {
     expect(r.stdout).toMatch(/By model family:/);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/^id,line,system,profile,backend,mode,model_path,family,quant,isl,osl,mean_isl,mean_osl,concurrency,measured_ttft_ms,measured_tpot_ms,predicted_ttft_ms,predicted_tpot_ms,ttft_ape_pct,tpot_ape_pct,predicted_prefill_step_ms,predicted_decode_step_ms,prefill_queue_requests,deployment,reason$/);
-    expect(lines[1]).toMatch(/^llama,2,h100_sxm,H100_SXM_80G,trtllm,agg,.*LlamaForCausalLM,DISABLED kv:bf16,1024,128,1024,128,8,30,8,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,8,given,$/);
+    expect(lines[0]).toMatch(/^id,line,system,profile,backend,mode,model_path,family,quant,isl,osl,mean_isl,mean_osl,concurrency,measured_ttft_ms,measured_tpot_ms,predicted_ttft_ms,predicted_tpot_ms,ttft_ape_pct,tpot_ape_pct,predicted_prefill_step_ms,predicted_decode_step_ms,prefill_queue_requests,attention_dp_balance_ms,deployment,reason$/);
+    expect(lines[1]).toMatch(/^llama,2,h100_sxm,H100_SXM_80G,trtllm,agg,.*LlamaForCausalLM,DISABLED kv:bf16,1024,128,1024,128,8,30,8,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,8,0,given,$/);
     expect(lines[3]).toMatch(/,unknown system$/);
   });
 

@@ -1,6 +1,7 @@
 /** Name mapping, measured-row parsing and the error summary of `optix accuracy` (issue 4). */
 import { describe, expect, it } from 'vitest';
-import { EXACT_LENGTHS, INFERENCEX_LENGTHS, lengthSamplingOf, mapKvCache, mapLayout, mapQuant, mapSystem, meanLength, NVFP4_GROUP_SIZE, undoEpMultipliedSizes } from '../src/accuracy/mapping.js';
+import { attentionDpBalanceOf, EXACT_LENGTHS, INFERENCEX_DEEPSEEK_ATTENTION_DP_BALANCE, INFERENCEX_LENGTHS, lengthSamplingOf, mapKvCache, mapLayout, mapQuant, mapSystem, meanLength, NVFP4_GROUP_SIZE, undoEpMultipliedSizes } from '../src/accuracy/mapping.js';
+import { TRTLLM_ATTENTION_DP_BALANCE } from '../src/engine/adp-balance.js';
 import { predictRows } from '../src/accuracy/predict.js';
 import { parseMeasuredCsv, sourceConcurrency } from '../src/accuracy/measured.js';
 import { apePct, median, quantile } from '../src/accuracy/stats.js';
@@ -54,6 +55,35 @@ describe('name mapping', () => {
     // ep 3 does not divide 8 devices: moeDp would be 8/3.
     expect(mapLayout({ tp: 8, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 3 }, moe).ok).toBe(false);
     expect(mapLayout({ tp: NaN, pp: 1, attentionDp: 1, moeTp: 1, moeEp: 1 }, moe)).toEqual({ ok: false, reason: 'invalid layout (tp_size missing)' });
+  });
+});
+
+describe("the attention-DP balancer of a row's benchmark", () => {
+  const gptOss = getCatalogModel('openai/gpt-oss-120b');
+
+  it("follows InferenceX's TensorRT-LLM launch scripts: 60 / 0 for DeepSeek-R1, TensorRT-LLM's defaults otherwise", () => {
+    const infx = { backend: 'trtllm', lengthSampling: INFERENCEX_LENGTHS };
+    expect(attentionDpBalanceOf(infx, moe)).toBe(INFERENCEX_DEEPSEEK_ATTENTION_DP_BALANCE);
+    expect(INFERENCEX_DEEPSEEK_ATTENTION_DP_BALANCE).toEqual({ timeoutIterations: 60, batchingWaitIterations: 0 });
+    expect(attentionDpBalanceOf(infx, gptOss)).toBe(TRTLLM_ATTENTION_DP_BALANCE);
+    // Other engines, and benchmarks whose launch settings are not known: none.
+    expect(attentionDpBalanceOf({ backend: 'sglang', lengthSampling: INFERENCEX_LENGTHS }, moe)).toBeNull();
+    expect(attentionDpBalanceOf({ backend: 'trtllm', lengthSampling: EXACT_LENGTHS }, moe)).toBeNull();
+  });
+
+  it('holds the prefills of an InferenceX attention-DP row, and only its agg TTFT', () => {
+    const row = (id: string, source: string, dp: number) =>
+      `${id},"${source}",trtllm,1.2.0,deepseek-ai/DeepSeek-R1,b200_sxm,fp8,agg,1024,1024,fp8,fp8,8,${8 / dp},1,${dp},1,8,,,,,,,,,,,,,,,1800,19`;
+    const { rows } = parseMeasuredCsv(
+      [HEADER, row('infx', 'source_file=2026-04-06.csv; silicon_concurrency=64', 8), row('other', 'source_file=somewhere.csv', 8), row('tep', 'source_file=2026-04-06.csv', 1)].join('\n'),
+    );
+    // The same request lengths for all three (InferenceX's 0.8 range), so that only the balancer differs.
+    const [infx, other, tep] = predictRows(rows, { lengthRangeRatio: 0.8 });
+    expect(infx!.ttftMs).toBeDefined();
+    expect(infx!.ttftMs!).toBeGreaterThan(other!.ttftMs! + 200);
+    expect(infx!.tpotMs).toBe(other!.tpotMs);
+    // Without DP attention the script sets no balancer: TP 8 is priced as it always was.
+    expect(tep!.ttftMs).toBe(predictRows([{ ...rows[2]!, lengthSampling: EXACT_LENGTHS }], { lengthRangeRatio: 0.8 })[0]!.ttftMs);
   });
 });
 

@@ -84,6 +84,27 @@ describe('optix estimate', () => {
     expect(prefillsPerLockstepIteration(16 / 1024, 16)).toBeCloseTo(0.2231, 4);
   });
 
+  it("--attention-dp-balance holds prefills for the other attention-DP ranks (TensorRT-LLM's enable_balance)", async () => {
+    const dep = ['estimate', 'deepseek-ai/DeepSeek-V3', '--device', 'H100_SXM_80G', '--tp-size', '1', '--num-devices', '16', '--ep-size', '16', '--input-length', '1024', '--output-length', '1024', '--concurrency', '128', '--quantize-linear-action', 'FP8', '--scheduling', 'steady-state', '--serving-engine', 'trtllm'];
+    type Point = { point: { ttftMs: number; tpotMs: number; attentionDpBalanceWaitMs: number } };
+    const [off, on, defaults] = await Promise.all([runOptix([...dep, '--json']), runOptix([...dep, '--attention-dp-balance', '60,0', '--json']), runOptix([...dep, '--attention-dp-balance', 'trtllm', '--json'])]);
+    expect(on.exitCode, on.stderr).toBe(0);
+    const [a, b, c] = [off, on, defaults].map((r) => (JSON.parse(r.stdout) as Point).point);
+    expect(a!.attentionDpBalanceWaitMs).toBe(0);
+    expect(b!.attentionDpBalanceWaitMs).toBeGreaterThan(0);
+    expect(b!.ttftMs).toBeCloseTo(a!.ttftMs + b!.attentionDpBalanceWaitMs, 6);
+    // TensorRT-LLM's defaults (50 iterations, then 10 more once every rank has one) differ from 60 / 0.
+    expect(c!.attentionDpBalanceWaitMs).not.toBeCloseTo(b!.attentionDpBalanceWaitMs, 3);
+    const text = await runOptix([...dep, '--attention-dp-balance', '60,0']);
+    expect(text.stdout).toMatch(/TTFT = 150 ms \+ prefill step x \(1 \+ 8 \/ 16\) \+ attention-DP balance hold [\d.]+ ms/);
+    const bad = await runOptix([...dep, '--attention-dp-balance', '60']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain("--attention-dp-balance expects <timeout,wait> in decode iterations (two integers >= 0, e.g. 60,0) or 'trtllm', got '60'");
+    const seed = await runOptix([...dep.filter((x) => !['--scheduling', 'steady-state', '--serving-engine', 'trtllm'].includes(x)), '--attention-dp-balance', '60,0']);
+    expect(seed.exitCode).toBe(2);
+    expect(seed.stderr).toContain('--attention-dp-balance has no effect under --scheduling seed');
+  });
+
   it('a disaggregated decode instance with MTP on DeepSeek-V3', async () => {
     const r = await runOptix(['estimate', 'deepseek-ai/DeepSeek-V3', '--device', 'H200_SXM_141G', '--tp-size', '8', '--concurrency', '32', '--input-length', '1024', '--output-length', '1024', '--mode', 'decode', '--num-mtp-tokens', '2', '--quantize-linear-action', 'FP8', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);

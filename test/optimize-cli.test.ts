@@ -248,6 +248,18 @@ describe('--json, --dump-original-results, --serving-cost, --jobs', () => {
     expect(text.stdout).toContain('Scheduling: steady-state, sglang scheduler, fixed request lengths');
   });
 
+  it("--attention-dp-balance: TensorRT-LLM's hold costs attention-DP layouts TTFT, so a TTFT limit leaves less throughput", async () => {
+    const base = 'deepseek-ai/DeepSeek-V3 --device H100_SXM_80G --num-devices 16 --input-length 1024 --output-length 1024 --ttft-limits 1000 --tpot-limits 50 --quantize-linear-action FP8 --scheduling steady-state --serving-engine trtllm --json';
+    const [free, held] = await Promise.all([optix(base), optix(`${base} --attention-dp-balance 60,0`)]);
+    expect(held.exitCode, held.stderr).toBe(0);
+    const best = (r: typeof held) => JSON.parse(r.stdout).perDevice[0].agg.best as { ttftMs: number; tokensPerS: number; attentionDpBalanceWaitMs: number };
+    expect(best(held).ttftMs).toBeLessThanOrEqual(1000);
+    expect(best(held).tokensPerS).toBeLessThan(best(free).tokensPerS);
+    expect(best(free).attentionDpBalanceWaitMs).toBe(0);
+    const text = await optix(base.replace(' --json', ' --attention-dp-balance 60,0'));
+    expect(text.stdout).toContain('Scheduling: steady-state, trtllm scheduler, attention-DP balance (timeout 60, wait 0 iterations)');
+  });
+
   it('--serving-cost: cost per 1M output tokens = cost x devices / (tokens/s x 3600) x 1e6', async () => {
     const r = await optix(`${AGG} --serving-cost 2.5`);
     expect(r.exitCode, r.stderr).toBe(0);

@@ -5,7 +5,8 @@
  * returns a reason string instead of throwing, so a row it cannot map is
  * counted by reason rather than dropped.
  */
-import type { AttentionAction, LinearAction, ModelSpec, ParallelConfig } from '../engine/types.js';
+import { TRTLLM_ATTENTION_DP_BALANCE } from '../engine/adp-balance.js';
+import type { AttentionAction, AttentionDpBalance, LinearAction, ModelSpec, ParallelConfig } from '../engine/types.js';
 
 /** The data's system names -> built-in profile names. */
 export const SYSTEM_PROFILES: Readonly<Record<string, string>> = {
@@ -180,6 +181,23 @@ const INFERENCEX_SOURCE = /(?:^|;\s*)source_file=\d{4}-\d{2}-\d{2}\.csv(?:;|$)|^
 export function lengthSamplingOf(source: string): LengthSampling {
   return INFERENCEX_SOURCE.test(source.trim()) ? INFERENCEX_LENGTHS : EXACT_LENGTHS;
 }
+
+/**
+ * The attention-DP balancer an aggregated row ran with, from its benchmark's
+ * launch scripts (engine/adp-balance.ts). InferenceX's single-node
+ * TensorRT-LLM scripts (SemiAnalysisAI/InferenceX benchmarks/dsr1_fp4_b200_trt.sh,
+ * dsr1_fp8_b200_trt.sh, gptoss_fp4_b200_trt_slurm.sh) add
+ * `attention_dp_config.enable_balance: true` whenever DP attention is on: with
+ * `timeout_iters: 60, batching_wait_iters: 0` for DeepSeek-R1, TensorRT-LLM's
+ * defaults (50 / 10) for gpt-oss. Every other benchmark and engine: none known.
+ */
+export function attentionDpBalanceOf(row: { backend: string; lengthSampling: LengthSampling }, model: Pick<ModelSpec, 'architecture'>): AttentionDpBalance | null {
+  if (row.backend.trim().toLowerCase() !== 'trtllm' || row.lengthSampling.benchmark !== INFERENCEX_LENGTHS.benchmark) return null;
+  return model.architecture === 'DeepseekV3ForCausalLM' ? INFERENCEX_DEEPSEEK_ATTENTION_DP_BALANCE : TRTLLM_ATTENTION_DP_BALANCE;
+}
+
+/** InferenceX's DeepSeek-R1 TensorRT-LLM scripts: `timeout_iters: 60`, `batching_wait_iters: 0`. */
+export const INFERENCEX_DEEPSEEK_ATTENTION_DP_BALANCE: Readonly<AttentionDpBalance> = { timeoutIterations: 60, batchingWaitIterations: 0 };
 
 /** The mean of integers uniform in [floor(rangeRatio x L), L], to the nearest token. */
 export function meanLength(length: number, rangeRatio: number): number {

@@ -17,7 +17,7 @@ import { disaggTtftMs } from '../engine/disagg.js';
 import { planQuant, type QuantPlan } from '../engine/quant.js';
 import { StepPricer, evaluate } from '../engine/serving.js';
 import { SERVING_ENGINES, type DeviceProfile, type ModelSpec, type ParallelConfig, type QuantOptions, type RequestLengths, type ServingEngine, type ServingOptions, type ServingPoint } from '../engine/types.js';
-import { mapKvCache, mapLayout, mapQuant, mapSystem, meanLength, undoEpMultipliedSizes, type DataLayout } from './mapping.js';
+import { attentionDpBalanceOf, mapKvCache, mapLayout, mapQuant, mapSystem, meanLength, undoEpMultipliedSizes, type DataLayout } from './mapping.js';
 import type { MeasuredRow, MeasuredWorker } from './measured.js';
 import { apePct } from './stats.js';
 import type { RowOutcome } from './summary.js';
@@ -82,6 +82,8 @@ export interface RowPrediction extends RowOutcome {
   prefillStepMs?: number;
   decodeStepMs?: number;
   prefillQueueRequests?: number;
+  /** Of ttftMs, the attention-DP balancer's hold (engine/adp-balance.ts; mapping.ts, attentionDpBalanceOf). */
+  attentionDpBalanceWaitMs?: number;
   /** Some worker's sizes were read as an EP-multiplied export (mapping.ts, undoEpMultipliedSizes). */
   epMultipliedSizes?: boolean;
 }
@@ -96,17 +98,20 @@ export class AccuracyPredictor {
   private readonly devices = new Map<string, Cached<DeviceProfile>>();
   private readonly plans = new Map<string, QuantPlan>();
   private readonly pricers = new Map<string, Cached<StepPricer>>();
-  private readonly serving = new Map<ServingEngine, ServingOptions>();
+  private readonly serving = new Map<string, ServingOptions>();
   private builtins: string[] | undefined;
 
   constructor(private readonly opts: PredictOptions = {}) {}
 
-  private servingFor(backend: string): ServingOptions {
-    const engine = servingEngineOf(backend);
-    let s = this.serving.get(engine);
+  /** A row's serving options: its engine's, with the attention-DP balancer its benchmark ran (mapping.ts). */
+  private servingFor(row: MeasuredRow, spec: ModelSpec, mode: 'agg' | 'prefill' | 'decode'): ServingOptions {
+    const engine = servingEngineOf(row.backend);
+    const balance = mode === 'agg' ? attentionDpBalanceOf(row, spec) : null;
+    const key = `${engine}|${balance === null ? '' : `${balance.timeoutIterations}/${balance.batchingWaitIterations}`}`;
+    let s = this.serving.get(key);
     if (!s) {
-      s = measuredServingOptions(this.opts.maxBatchedTokens, engine, this.opts.requestLengths);
-      this.serving.set(engine, s);
+      s = { ...measuredServingOptions(this.opts.maxBatchedTokens, engine, this.opts.requestLengths), attentionDpBalance: balance };
+      this.serving.set(key, s);
     }
     return s;
   }
@@ -169,8 +174,8 @@ export class AccuracyPredictor {
     const par: ParallelConfig = layout.value;
     const { inputLength, outputLength } = lengths;
     const workload = { inputLength, outputLength, prefixCacheHitRate: 0 };
-    const serving = this.servingFor(row.backend);
-    const key = JSON.stringify([spec.id, device.name, par, q, inputLength, outputLength, serving.servingEngine]);
+    const serving = this.servingFor(row, spec, mode);
+    const key = JSON.stringify([spec.id, device.name, par, q, inputLength, outputLength, serving.servingEngine, serving.attentionDpBalance]);
     const cached = this.pricers.get(key);
     if (cached && !cached.ok) return cached;
     if (!cached) {
@@ -242,7 +247,7 @@ export class AccuracyPredictor {
 
     let ttftMs: number;
     let tpotMs: number;
-    let parts: Pick<RowPrediction, 'prefillStepMs' | 'decodeStepMs' | 'prefillQueueRequests'>;
+    let parts: Pick<RowPrediction, 'prefillStepMs' | 'decodeStepMs' | 'prefillQueueRequests' | 'attentionDpBalanceWaitMs'>;
     if (row.agg) {
       const r = this.point(model.value, device.value, row.agg, q, row, lengths, 'agg');
       if (!r.ok) return fail(r.reason);
@@ -250,7 +255,7 @@ export class AccuracyPredictor {
       if (p.oom) return fail('OOM (engine memory model)');
       ttftMs = p.ttftMs;
       tpotMs = p.tpotMs;
-      parts = { prefillStepMs: p.prefillStepMs, decodeStepMs: p.decodeStepMs, prefillQueueRequests: p.batchSize };
+      parts = { prefillStepMs: p.prefillStepMs, decodeStepMs: p.decodeStepMs, prefillQueueRequests: p.batchSize, attentionDpBalanceWaitMs: p.attentionDpBalanceWaitMs };
     } else if (row.prefill && row.decode) {
       const pre = this.point(model.value, device.value, row.prefill, q, row, lengths, 'prefill');
       if (!pre.ok) return fail(pre.reason);
@@ -259,7 +264,7 @@ export class AccuracyPredictor {
       if (pre.value.point.oom || dec.value.point.oom) return fail('OOM (engine memory model)');
       ttftMs = disaggTtftMs(pre.value.point.ttftMs, pre.value.pricer, dec.value.point.numDevices, dec.value.point.decodeStepMs);
       tpotMs = dec.value.point.tpotMs;
-      parts = { prefillStepMs: pre.value.point.prefillStepMs, decodeStepMs: dec.value.point.decodeStepMs, prefillQueueRequests: pre.value.point.batchSize };
+      parts = { prefillStepMs: pre.value.point.prefillStepMs, decodeStepMs: dec.value.point.decodeStepMs, prefillQueueRequests: pre.value.point.batchSize, attentionDpBalanceWaitMs: 0 };
     } else {
       return fail('invalid layout (no worker)');
     }

@@ -18,6 +18,8 @@ export function renderAccuracyReport(summary: AccuracySummary, rows: readonly Ro
   lines.push(`TPOT APE: median ${cell(summary.tpot.medianApePct)}%, p90 ${cell(summary.tpot.p90ApePct)}%`);
   const atMean = rows.filter((r) => r.meanIsl !== r.isl || r.meanOsl !== r.osl).length;
   if (atMean > 0) lines.push(`Request lengths: ${atMean} rows priced at their benchmark's mean lengths (e.g. InferenceX: uniform in [${INFERENCEX_LENGTHS.rangeRatio}, 1] x isl / osl; --length-range-ratio), ${rows.length - atMean} at isl / osl`);
+  const held = rows.filter((r) => (r.attentionDpBalanceWaitMs ?? 0) > 0).length;
+  if (held > 0) lines.push(`Attention-DP balance: ${held} TensorRT-LLM rows hold prefills for their DP ranks, as their benchmark's launch scripts set attention_dp_config.enable_balance (InferenceX)`);
   const undone = rows.filter((r) => r.epMultipliedSizes === true).length;
   if (undone > 0) lines.push(`Layouts: ${undone} rows' parallel sizes read as EP-multiplied exports (tp x dp = ep x ep beyond one scale-up domain: run on tp x dp / ep devices)`);
   const reasons = Object.entries(summary.unsupported);
@@ -80,6 +82,7 @@ export const PREDICTION_COLUMNS = [
   'predicted_prefill_step_ms',
   'predicted_decode_step_ms',
   'prefill_queue_requests',
+  'attention_dp_balance_ms',
   'deployment',
   'reason',
 ] as const;
@@ -114,6 +117,7 @@ export function predictionsCsv(rows: readonly RowPrediction[]): string {
     n(r.prefillStepMs),
     n(r.decodeStepMs),
     n(r.prefillQueueRequests),
+    n(r.attentionDpBalanceWaitMs),
     r.deployment,
     r.reason ?? '',
   ]);

@@ -6,7 +6,8 @@
 import { Option, type Command } from 'commander';
 import { OptixUserError } from '../errors.js';
 import { defaultQuantOptions, defaultServingOptions, GIB } from '../engine/defaults.js';
-import { ATTENTION_ACTIONS, LINEAR_ACTIONS, REQUEST_LENGTHS, type AttentionAction, type LinearAction, type QuantOptions, type RequestLengths, type SchedulingModel, SERVING_ENGINES, type ServingEngine, type ServingOptions } from '../engine/types.js';
+import { TRTLLM_ATTENTION_DP_BALANCE } from '../engine/adp-balance.js';
+import { ATTENTION_ACTIONS, LINEAR_ACTIONS, REQUEST_LENGTHS, type AttentionAction, type AttentionDpBalance, type LinearAction, type QuantOptions, type RequestLengths, type SchedulingModel, SERVING_ENGINES, type ServingEngine, type ServingOptions } from '../engine/types.js';
 
 export function parseIntArg(flag: string): (v: string) => number {
   return (v: string) => {
@@ -62,6 +63,11 @@ export function addEngineOptions(cmd: Command): Command {
         .choices([...REQUEST_LENGTHS])
         .default('varied'),
     )
+    .option(
+      '--attention-dp-balance <timeout,wait>',
+      "under --scheduling steady-state with attention DP (--dp-size > 1): TensorRT-LLM's attention_dp_config.enable_balance, which holds a new prefill until every DP rank has one, at most <timeout> decode iterations, then <wait> more; 'trtllm' = its defaults 50,10",
+      parseAttentionDpBalance,
+    )
     .option('--reserved-memory-gb <gb>', 'device memory reserved for the system (GiB)', parseNumberArg('--reserved-memory-gb'), 10)
     .option('--image-height <px>', 'image height for VL models', parseIntArg('--image-height'))
     .option('--image-width <px>', 'image width for VL models', parseIntArg('--image-width'))
@@ -84,6 +90,7 @@ export interface EngineFlags {
   scheduling: SchedulingModel;
   servingEngine: ServingEngine;
   requestLengths: RequestLengths;
+  attentionDpBalance?: AttentionDpBalance;
   imageHeight?: number;
   imageWidth?: number;
   deviceFile?: string[];
@@ -106,6 +113,7 @@ export function servingFromFlags(f: EngineFlags, visionTokens: number): ServingO
   if (f.scheduling === 'seed') {
     if (f.servingEngine !== 'generic') throw new OptixUserError(`--serving-engine ${f.servingEngine} has no effect under --scheduling seed (seed 002's formulas)`, { hint: 'add --scheduling steady-state' });
     if (f.requestLengths !== 'varied') throw new OptixUserError(`--request-lengths ${f.requestLengths} has no effect under --scheduling seed (seed 002's formulas)`, { hint: 'add --scheduling steady-state' });
+    if (f.attentionDpBalance !== undefined) throw new OptixUserError("--attention-dp-balance has no effect under --scheduling seed (seed 002's formulas)", { hint: 'add --scheduling steady-state' });
   }
   const base = defaultServingOptions();
   return defaultServingOptions({
@@ -119,5 +127,17 @@ export function servingFromFlags(f: EngineFlags, visionTokens: number): ServingO
     scheduling: f.scheduling,
     servingEngine: f.servingEngine,
     requestLengths: f.requestLengths,
+    attentionDpBalance: f.attentionDpBalance ?? null,
   });
+}
+
+/** `--attention-dp-balance 60,0` (timeout_iters, batching_wait_iters) or `trtllm` (TensorRT-LLM's defaults). */
+export function parseAttentionDpBalance(v: string): AttentionDpBalance {
+  if (v.trim().toLowerCase() === 'trtllm') return { ...TRTLLM_ATTENTION_DP_BALANCE };
+  const parts = v.split(',').map((x) => x.trim());
+  const [timeoutIterations, batchingWaitIterations] = parts.map(Number);
+  if (parts.length !== 2 || !Number.isInteger(timeoutIterations) || !Number.isInteger(batchingWaitIterations) || timeoutIterations! < 0 || batchingWaitIterations! < 0) {
+    throw new OptixUserError(`--attention-dp-balance expects <timeout,wait> in decode iterations (two integers >= 0, e.g. 60,0) or 'trtllm', got '${v}'`);
+  }
+  return { timeoutIterations: timeoutIterations!, batchingWaitIterations: batchingWaitIterations! };
 }

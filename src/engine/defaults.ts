@@ -16,6 +16,7 @@ export function defaultServingOptions(overrides: Partial<ServingOptions> = {}): 
     scheduling: 'seed',
     servingEngine: 'generic',
     requestLengths: 'varied',
+    attentionDpBalance: null,
     ...overrides,
   };
 }

@@ -4,6 +4,7 @@
  * "... in PD ratio mode"). One `Deployment` is one instance: a model on
  * tp x dp x pp devices of one profile.
  */
+import { attentionDpBalanceWaitMs } from './adp-balance.js';
 import { memoryAt, memoryModel, kvBytesForContext, type MemoryModel } from './memory.js';
 import { buildStepOps } from './ops/step.js';
 import type { StepShape } from './ops/types.js';
@@ -207,7 +208,7 @@ function basePoint(
   mode: ServingPoint['mode'],
   batch: number,
   resident = batch,
-): Omit<ServingPoint, 'ttftMs' | 'tpotMs' | 'tokensPerS' | 'tokensPerSPerDevice' | 'tokensPerSPerUser' | 'prefillStepMs' | 'decodeStepMs' | 'shares' | 'qps'> {
+): Omit<ServingPoint, 'ttftMs' | 'tpotMs' | 'tokensPerS' | 'tokensPerSPerDevice' | 'tokensPerSPerUser' | 'prefillStepMs' | 'decodeStepMs' | 'attentionDpBalanceWaitMs' | 'shares' | 'qps'> {
   const memory = memoryAt(p.memory, resident, p.kvBytesPerToken());
   return {
     mode,
@@ -230,6 +231,18 @@ function singleRequestPrefillMs(p: StepPricer): number {
 }
 
 /**
+ * The attention-DP balancer's hold (adp-balance.ts) on a closed loop of `batch`
+ * requests per rank: each comes back after its TTFT and (output - 1) TPOTs, and
+ * the balancer counts decode iterations of TPOT x accepted tokens each.
+ */
+function balanceHoldMs(p: StepPricer, batch: number, ttftMs: number, tpotMs: number): number {
+  const balance = p.dep.serving.attentionDpBalance;
+  if (balance === null || p.dep.par.dp <= 1) return 0;
+  const cycleMs = ttftMs + Math.max(0, p.dep.workload.outputLength - 1) * tpotMs;
+  return attentionDpBalanceWaitMs(balance, p.dep.par.dp, batch / cycleMs, tpotMs * acceptedTokensPerStep(p.dep.serving));
+}
+
+/**
  * Aggregated serving: seed 002's formulas, or their steady-state form
  * (ServingOptions.scheduling): the engine's queue law, or lockstep waves for
  * fixed-length clients on a prefill-first engine (ServingOptions.requestLengths).
@@ -242,6 +255,7 @@ export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
   let ttftMs: number;
   let tpotMs: number;
   let prefillStepMs: number;
+  let balanceWaitMs = 0;
   if (serving.scheduling === 'steady-state' && servesInWaves(serving.servingEngine, serving.requestLengths)) {
     // Fixed-length clients on a prefill-first engine: the whole batch arrives,
     // is prefilled before any decode, and ends together (scheduler.ts, waveTtftMs).
@@ -264,6 +278,8 @@ export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
     ttftMs = queuedTtftMs(sched, prefillStepMs, batch);
     // A benchmark's TPOT is (latency - TTFT) / (output - 1): the first token is not in it.
     tpotMs = steadyStateDecodeMs(sched, dec.timeS * 1000) / acceptedTokensPerStep(serving) + interleavedMs;
+    balanceWaitMs = balanceHoldMs(p, batch, ttftMs, tpotMs);
+    ttftMs += balanceWaitMs;
   } else {
     const pre = prefillTiming(p, batch, true);
     ttftMs = pre.ttftMs;
@@ -282,6 +298,7 @@ export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
     tokensPerSPerUser: 1000 / tpotMs,
     prefillStepMs,
     decodeStepMs: dec.timeS * 1000,
+    attentionDpBalanceWaitMs: balanceWaitMs,
     shares: shares(dec),
     qps: (base.concurrency / (ttftMs + tpotMs * osl)) * 1000,
   };
@@ -309,6 +326,8 @@ export function evaluatePrefill(p: StepPricer, batch: number): ServingPoint {
     tokensPerSPerUser: tokensPerS / base.concurrency,
     prefillStepMs,
     decodeStepMs: 0,
+    // A prefill-only worker has no generation requests, which releases every held prefill at once.
+    attentionDpBalanceWaitMs: 0,
     shares: shares(pre.step),
     qps: (base.concurrency / ttftMs) * 1000,
   };
@@ -331,6 +350,7 @@ export function evaluateDecode(p: StepPricer, batch: number): ServingPoint {
     tokensPerSPerUser: 1000 / tpotMs,
     prefillStepMs: 0,
     decodeStepMs: dec.timeS * 1000,
+    attentionDpBalanceWaitMs: 0,
     shares: shares(dec),
     qps: (base.concurrency / (tpotMs * Math.max(p.dep.workload.outputLength - 1, 1))) * 1000,
   };

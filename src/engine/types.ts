@@ -366,6 +366,20 @@ export interface ServingOptions {
    * on prefill-first engines (engine/scheduler.ts, servesInWaves).
    */
   requestLengths: RequestLengths;
+  /**
+   * Under 'steady-state' with attention DP: TensorRT-LLM's attention-DP
+   * balancing (`attention_dp_config.enable_balance`), which holds new prefills
+   * until every rank has one (engine/adp-balance.ts); null when off.
+   */
+  attentionDpBalance: AttentionDpBalance | null;
+}
+
+/** TensorRT-LLM's `attention_dp_config` with `enable_balance: true`. */
+export interface AttentionDpBalance {
+  /** `timeout_iters`: the most decode iterations a prefill is held for the other ranks (TensorRT-LLM's default 50). */
+  timeoutIterations: number;
+  /** `batching_wait_iters`: iterations it is held once every rank has one (default 10). */
+  batchingWaitIterations: number;
 }
 
 export type SchedulingModel = 'seed' | 'steady-state';
@@ -435,6 +449,8 @@ export interface ServingPoint {
   /** One prefill step; under 'steady-state', one request prefilled alone (what the TTFT queue law multiplies). */
   prefillStepMs: number;
   decodeStepMs: number;
+  /** Of ttftMs, the mean time a prefill is held for the other attention-DP ranks (ServingOptions.attentionDpBalance); 0 when off. */
+  attentionDpBalanceWaitMs: number;
   /** Time shares of the dominant step (decode for agg/decode, prefill for prefill). */
   shares: BucketShares;
   memory: MemoryBreakdown;

@@ -97,7 +97,7 @@ function mapValues(o: Record<string, number>, f: (v: number) => number): Record<
 }
 
 /** The queue and decode laws behind a steady-state TTFT/TPOT (engine/scheduler.ts), with this point's B. */
-function steadyStateLaw(engine: ServingEngine, lengths: RequestLengths, mode: string, batch: number, lockstep: number): string {
+function steadyStateLaw(engine: ServingEngine, lengths: RequestLengths, mode: string, batch: number, lockstep: number, balanceWaitMs: number): string {
   const m = SCHEDULERS[engine];
   if (mode === 'agg' && servesInWaves(engine, lengths)) {
     return (
@@ -105,7 +105,8 @@ function steadyStateLaw(engine: ServingEngine, lengths: RequestLengths, mode: st
       `TTFT = ${m.requestOverheadMs} ms + mean prefill wait in the wave; TPOT = decode step x ${m.decodeStepScale} + ${m.iterationOverheadMs} ms + (wave prefill time - mean prefill wait) / (output - 1)`
     );
   }
-  const ttft = `TTFT = ${m.requestOverheadMs} ms + prefill step x (${m.basePrefills} + ${batch} / ${m.clientsPerPrefill})`;
+  const hold = balanceWaitMs > 0 ? ` + attention-DP balance hold ${fixed(balanceWaitMs)} ms` : '';
+  const ttft = `TTFT = ${m.requestOverheadMs} ms + prefill step x (${m.basePrefills} + ${batch} / ${m.clientsPerPrefill})${hold}`;
   // Attention-DP ranks sharing experts wait for the busiest rank's prefills (engine/serving.ts).
   const prefills = lockstep > 1 ? `max over ${lockstep} lockstep ranks of Poisson(${batch} / output) prefills` : `${batch} / output prefills`;
   const tpot = `TPOT = decode step x ${m.decodeStepScale} + ${m.iterationOverheadMs} ms${mode === 'agg' ? ` + ${m.prefillInterleave} x (${prefills}) x prefill cost` : ''}`;
@@ -132,7 +133,7 @@ function render(modelId: string, deviceName: string, r: EstimateResult, f: Estim
       `; max ${m.maxSequencesPerReplica} sequences per replica${m.oom ? '  [OOM]' : ''}`,
   );
   lines.push(`Time shares (${p.mode === 'prefill' ? 'prefill' : 'decode'} step): Mem ${pct(p.shares.mem)}% | Comm ${pct(p.shares.comm)}% | Cube ${pct(p.shares.cube)}% | Vec ${pct(p.shares.vec)}%`);
-  if (f.scheduling === 'steady-state') lines.push(steadyStateLaw(f.servingEngine, f.requestLengths, p.mode, p.batchSize, lockstep));
+  if (f.scheduling === 'steady-state') lines.push(steadyStateLaw(f.servingEngine, f.requestLengths, p.mode, p.batchSize, lockstep, p.attentionDpBalanceWaitMs));
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (f.detail) {
     for (const [title, step] of [

@@ -57,7 +57,9 @@ function inputConfiguration(ctx: RenderContext, d: DeviceOptimizeResult): string
   }
   if (r.serving.visionTokens > 0) lines.push(`Vision Tokens per Request: ${r.serving.visionTokens}`);
   if (r.serving.scheduling === 'steady-state') {
-    lines.push(`Scheduling: steady-state, ${r.serving.servingEngine} scheduler${r.serving.requestLengths === 'fixed' ? ', fixed request lengths' : ''}`);
+    const balance = r.serving.attentionDpBalance;
+    const held = balance === null ? '' : `, attention-DP balance (timeout ${balance.timeoutIterations}, wait ${balance.batchingWaitIterations} iterations)`;
+    lines.push(`Scheduling: steady-state, ${r.serving.servingEngine} scheduler${r.serving.requestLengths === 'fixed' ? ', fixed request lengths' : ''}${held}`);
   }
   if (r.batchRange) lines.push(`Batch Range: [${r.batchRange[0]}, ${r.batchRange[1]}]`);
   if ((r.servingCost ?? 0) > 0) lines.push(`Serving Cost: ${r.servingCost} per device-hour`);
