@@ -132,6 +132,23 @@ describe('engine runner', () => {
     expect(at('fixed').metrics.ttftMs).not.toBeCloseTo(at().metrics.ttftMs!, 3);
   });
 
+  it("worker_config.gen.attention_dp_config (TensorRT-LLM's enable_balance) holds an attention-DP case's prefills; its defaults fill what it leaves out", () => {
+    const moe = (adp?: Record<string, unknown>) =>
+      base({
+        metadata: { model: 'Qwen/Qwen3-30B-A3B', precision: 'fp8', supported_gpus: ['H100_SXM_80G'] },
+        benchmark: { ...base().benchmark, concurrency_list: '32', serving_engine: 'trtllm' },
+        worker_config: { gen: { tensor_parallel_size: 4, enable_attention_dp: true, moe_expert_parallel_size: 4, max_num_tokens: 2048, ...(adp ? { attention_dp_config: adp } : {}) } },
+      });
+    const at = (adp?: Record<string, unknown>) => runEngineCase(moe(adp)).points[0]!.metrics.ttftMs!;
+    const off = at();
+    const held = at({ enable_balance: true, timeout_iters: 60, batching_wait_iters: 0 });
+    expect(held).toBeGreaterThan(off);
+    // Off unless enable_balance is true; TensorRT-LLM's 50 / 10 when only the switch is given.
+    expect(at({ timeout_iters: 60 })).toBe(off);
+    expect(at({ enable_balance: true })).toBe(at({ enable_balance: true, timeout_iters: 50, batching_wait_iters: 10 }));
+    expect(at({ enable_balance: true })).not.toBe(held);
+  });
+
   it('a disagg case takes TTFT from the ctx servers (plus the KV hand-off and a gen iteration) and TPOT from the gen servers', () => {
     const cfg = base({
       hardware: { device: 'H100_SXM_80G', gpus_per_node: 8, num_ctx_servers: 1, num_gen_servers: 2 },

@@ -85,6 +85,13 @@ describe('ConfigValidator: schema', () => {
     expect(errs[0]).toMatch(/case\d+\.yaml:8:\d+: benchmark\.request_lengths: .*varied.*fixed/);
   });
 
+  it("worker_config's attention_dp_config takes TensorRT-LLM's keys, iteration counts >= 0", () => {
+    expect(validateCase(load(agg('    tensor_parallel_size: 4\n    attention_dp_config: { enable_balance: true, timeout_iters: 60, batching_wait_iters: 0 }\n')), ctx)).toEqual([]);
+    const errs = messages(validateCase(load(agg('    tensor_parallel_size: 4\n    attention_dp_config: { enable_balance: true, timeout_iters: -1 }\n')), ctx));
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatch(/case\d+\.yaml:14:65: worker_config\.gen\.attention_dp_config\.timeout_iters: must be >= 0/);
+  });
+
   it('serving_engine and request_lengths with scheduling: seed are refused, not ignored', () => {
     const errs = messages(validateCase(load(agg('    tensor_parallel_size: 4\n', { bench: '  scheduling: seed\n  request_lengths: fixed\n' })), ctx));
     expect(errs).toHaveLength(1);

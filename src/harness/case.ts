@@ -22,6 +22,8 @@ export interface WorkerConfig {
   max_batch_size?: number;
   max_num_tokens?: number;
   max_seq_len?: number;
+  /** TensorRT-LLM's attention-DP balancing (engine/adp-balance.ts); its defaults when a field is missing. */
+  attention_dp_config?: { enable_balance?: boolean; timeout_iters?: number; batching_wait_iters?: number };
   speculative_config?: SpeculativeConfig;
   [other: string]: unknown;
 }

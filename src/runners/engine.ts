@@ -25,6 +25,8 @@ import {
   type QuantOptions,
   type ServingPoint,
 } from '../engine/index.js';
+import type { AttentionDpBalance } from '../engine/types.js';
+import { TRTLLM_ATTENTION_DP_BALANCE } from '../engine/adp-balance.js';
 import { disaggTtftMs } from '../engine/disagg.js';
 import { planQuant } from '../engine/quant.js';
 import { StepPricer } from '../engine/serving.js';
@@ -85,7 +87,18 @@ function servingFor(w: WorkerConfig | undefined, config: CaseConfig) {
     scheduling: config.benchmark.scheduling ?? 'steady-state',
     servingEngine: config.benchmark.serving_engine ?? 'generic',
     requestLengths: config.benchmark.request_lengths ?? 'varied',
+    attentionDpBalance: attentionDpBalanceFor(w),
   });
+}
+
+/** `attention_dp_config` with `enable_balance: true`, TensorRT-LLM's defaults for the fields it leaves out. */
+function attentionDpBalanceFor(w: WorkerConfig | undefined): AttentionDpBalance | null {
+  const c = w?.attention_dp_config;
+  if (c?.enable_balance !== true) return null;
+  return {
+    timeoutIterations: c.timeout_iters ?? TRTLLM_ATTENTION_DP_BALANCE.timeoutIterations,
+    batchingWaitIterations: c.batching_wait_iters ?? TRTLLM_ATTENTION_DP_BALANCE.batchingWaitIterations,
+  };
 }
 
 function parallelFor(w: WorkerConfig | undefined) {
