@@ -18,7 +18,7 @@
 import { readMeasuredFile } from '../src/accuracy/measured.js';
 import { defaultModelConfigDir, predictRows, servingEngineOf, type RowPrediction } from '../src/accuracy/predict.js';
 import { median } from '../src/accuracy/stats.js';
-import { queuedTtftMs, SCHEDULERS, steadyStateDecodeMs, type DecodeLaw, type QueueLaw, type SchedulerModel } from '../src/engine/scheduler.js';
+import { queuedTtftMs, SCHEDULERS, servesInWaves, steadyStateDecodeMs, type DecodeLaw, type QueueLaw, type SchedulerModel } from '../src/engine/scheduler.js';
 
 interface Point {
   engine: string;
@@ -89,6 +89,9 @@ function toPoint(r: RowPrediction): Point | undefined {
   if (r.ttftMs === undefined || r.tpotMs === undefined || r.prefillStepMs === undefined || r.prefillQueueRequests === undefined || r.decodeStepMs === undefined) return undefined;
   // Rows whose worker counts were assumed say nothing reliable about a queue of unknown length.
   if (r.deployment === 'assumed') return undefined;
+  // Lockstep waves (fixed-length clients on a prefill-first engine) are priced by
+  // the wave's own schedule, not by these laws: nothing in them to fit.
+  if (r.mode === 'agg' && servesInWaves(servingEngineOf(r.backend), r.requestLengths)) return undefined;
   const used = SCHEDULERS[servingEngineOf(r.backend)];
   const agg = r.mode === 'agg';
   // Undo the interleave weight the prediction was made with, to refit it.

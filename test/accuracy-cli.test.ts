@@ -69,8 +69,8 @@ describe('optix accuracy --measured (small file)', () => {
     expect(r.stdout).toMatch(/By model family:/);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/^id,line,system,profile,backend,mode,model_path,family,quant,isl,osl,mean_isl,mean_osl,concurrency,measured_ttft_ms,measured_tpot_ms,predicted_ttft_ms,predicted_tpot_ms,ttft_ape_pct,tpot_ape_pct,predicted_prefill_step_ms,predicted_decode_step_ms,prefill_queue_requests,attention_dp_balance_ms,deployment,reason$/);
-    expect(lines[1]).toMatch(/^llama,2,h100_sxm,H100_SXM_80G,trtllm,agg,.*LlamaForCausalLM,DISABLED kv:bf16,1024,128,1024,128,8,30,8,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,8,0,given,$/);
+    expect(lines[0]).toMatch(/^id,line,system,profile,backend,mode,model_path,family,quant,isl,osl,mean_isl,mean_osl,request_lengths,concurrency,measured_ttft_ms,measured_tpot_ms,predicted_ttft_ms,predicted_tpot_ms,ttft_ape_pct,tpot_ape_pct,predicted_prefill_step_ms,predicted_decode_step_ms,prefill_queue_requests,attention_dp_balance_ms,deployment,reason$/);
+    expect(lines[1]).toMatch(/^llama,2,h100_sxm,H100_SXM_80G,trtllm,agg,.*LlamaForCausalLM,DISABLED kv:bf16,1024,128,1024,128,varied,8,30,8,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,8,0,given,$/);
     expect(lines[3]).toMatch(/,unknown system$/);
   });
 
@@ -113,6 +113,7 @@ describe('optix accuracy --measured (small file)', () => {
     expect(exact[0]!.predicted_ttft_ms).toBe(exact[1]!.predicted_ttft_ms);
     const fixed = await csvRows('--request-lengths', 'fixed');
     expect(fixed.map((r) => r.mean_isl)).toEqual(['8192', '8192']);
+    expect(auto.map((r) => r.request_lengths)).toEqual(['varied', 'varied']);
     const half = await csvRows('--length-range-ratio', '0.5');
     expect(half.map((r) => r.mean_isl)).toEqual(['6144', '6144']);
     const report = await optix('accuracy', '--measured', ix);
@@ -125,6 +126,31 @@ describe('optix accuracy --measured (small file)', () => {
       expect(bad.exitCode).toBe(2);
       expect(bad.stderr).toMatch(new RegExp(`--length-range-ratio must be 'auto' or a number in \\(0, 1\\], got '${v}'`));
     }
+  });
+
+  it("prices rows of aiconfigurator's fixed-length eval as fixed-length runs: lockstep waves on SGLang", async () => {
+    const file = path.join(tmp, 'aic.csv');
+    const row = (id: string, source: string): string => `${id},${source},sglang,0.5.1.post1,Qwen/Qwen3-32B,h100_sxm,bf16,agg,1024,128,bf16,,64,2,1,1,1,1,,,,,,,,,,,,,,,2500,30`;
+    writeFileSync(file, [HEADER, row('aic', 'source_file=/home/u/aic-auto-gap-analysis/data/h100_sxm/sglang/0.5.1.post1/Qwen_Qwen3-32B.csv; silicon_concurrency=64'), row('other', 'source_file=qwen3-gap-analysis.csv; silicon_concurrency=64')].join('\n') + '\n');
+    const csvRows = async (...args: string[]): Promise<Array<Record<string, string>>> => {
+      const out = path.join(tmp, 'aic-pred.csv');
+      const r = await optix('accuracy', '--measured', file, '--out', out, ...args);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return parse(readFileSync(out, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    };
+    const [auto, fixed, varied] = [await csvRows(), await csvRows('--request-lengths', 'fixed'), await csvRows('--request-lengths', 'varied')];
+    expect(auto.map((r) => r.request_lengths)).toEqual(['fixed', 'varied']);
+    // Same deployment and lengths: only the request-length law tells the rows apart.
+    expect(auto[0]!.predicted_ttft_ms).toBe(fixed[0]!.predicted_ttft_ms);
+    expect(auto[1]!.predicted_ttft_ms).toBe(varied[1]!.predicted_ttft_ms);
+    expect(auto[0]!.predicted_ttft_ms).not.toBe(auto[1]!.predicted_ttft_ms);
+    expect(fixed.map((r) => r.request_lengths)).toEqual(['fixed', 'fixed']);
+    expect(varied.map((r) => r.request_lengths)).toEqual(['varied', 'varied']);
+    const report = await optix('accuracy', '--measured', file);
+    expect(report.stdout).toMatch(/Fixed request lengths: 1 rows from a benchmark that sends every request at exactly isl \/ osl \(e\.g\. aiconfigurator eval; --request-lengths\), 1 of them aggregated on a prefill-first engine: lockstep waves/);
+    const forced = await optix('accuracy', '--measured', file, '--request-lengths', 'varied');
+    expect(forced.stdout).toMatch(/Accuracy against .*aic\.csv, varied request lengths/);
+    expect(forced.stdout).not.toMatch(/Fixed request lengths:/);
   });
 
   it('--deployment filters rows: every agg row gives its deployment', async () => {
@@ -187,8 +213,9 @@ describe.runIf(existsSync(silicon))('optix accuracy --deployment given on silico
   }, 60_000);
 });
 // SGLang's prefill-first scheduler keeps fixed-length closed-loop clients in lockstep waves. The 63
-// SGLang agg rows on H100 follow that law with no constant fitted to them (their benchmark's lengths,
-// by this evidence, were fixed; the data has no column for it), and the other SGLang rows do not.
+// SGLang agg rows on H100 follow that law with no constant fitted to them (they come from aiconfigurator's
+// eval, whose benchmarks send exact lengths: mapping.ts, AICONFIGURATOR_EVAL_LENGTHS), and the queue law
+// for varied lengths does not fit them.
 describe.runIf(existsSync(silicon))('optix accuracy --request-lengths fixed on silicon_calibration.csv', () => {
   it('the lockstep-wave law fits the SGLang agg rows on H100; the queue law for varied lengths does not', async () => {
     const run = async (lengths: string) => {
@@ -196,7 +223,9 @@ describe.runIf(existsSync(silicon))('optix accuracy --request-lengths fixed on s
       expect(r.exitCode, r.stderr).toBe(0);
       return JSON.parse(r.stdout) as Summary;
     };
-    const [fixed, varied] = [await run('fixed'), await run('varied')];
+    const [fixed, varied, auto] = [await run('fixed'), await run('varied'), await run('auto')];
+    // Their source is aiconfigurator's eval, whose benchmarks send exact lengths: the default prices them so.
+    expect(auto).toEqual(fixed);
     console.log(`SGLang agg on H100 (${fixed.predicted} rows): TTFT/TPOT median APE ${fixed.ttft.medianApePct}/${fixed.tpot.medianApePct}% as waves, ${varied.ttft.medianApePct}/${varied.tpot.medianApePct}% by the queue law`);
     expect(fixed.predicted).toBe(63);
     expect(fixed.ttft.medianApePct).toBeLessThanOrEqual(10);

@@ -1,6 +1,6 @@
 /** Name mapping, measured-row parsing and the error summary of `optix accuracy` (issue 4). */
 import { describe, expect, it } from 'vitest';
-import { attentionDpBalanceOf, EXACT_LENGTHS, INFERENCEX_DEEPSEEK_ATTENTION_DP_BALANCE, INFERENCEX_LENGTHS, lengthSamplingOf, mapKvCache, mapLayout, mapQuant, mapSystem, meanLength, NVFP4_GROUP_SIZE, undoEpMultipliedSizes } from '../src/accuracy/mapping.js';
+import { AICONFIGURATOR_EVAL_LENGTHS, attentionDpBalanceOf, EXACT_LENGTHS, INFERENCEX_DEEPSEEK_ATTENTION_DP_BALANCE, INFERENCEX_LENGTHS, lengthSamplingOf, mapKvCache, mapLayout, mapQuant, mapSystem, meanLength, NVFP4_GROUP_SIZE, undoEpMultipliedSizes } from '../src/accuracy/mapping.js';
 import { TRTLLM_ATTENTION_DP_BALANCE } from '../src/engine/adp-balance.js';
 import { predictRows } from '../src/accuracy/predict.js';
 import { parseMeasuredCsv, sourceConcurrency } from '../src/accuracy/measured.js';
@@ -137,8 +137,14 @@ describe('benchmark request lengths', () => {
   it("recognizes InferenceX rows by their source (the dashboard's dated exports and its database dump)", () => {
     expect(lengthSamplingOf('source_file=2026-03-25.csv; model=DeepSeek-R1; silicon_concurrency=2; wip=False')).toBe(INFERENCEX_LENGTHS);
     expect(lengthSamplingOf('db-dump/2026-04-27; config_id=733; silicon_concurrency=128; workflow_run_id=797')).toBe(INFERENCEX_LENGTHS);
-    // aiconfigurator's own gap-analysis runs and anything unknown: the lengths as given.
-    expect(lengthSamplingOf('source_file=/Users/x/aic-auto-gap-analysis/data/h100_sxm/trtllm/1.0.0rc3/Qwen3-32B.csv')).toBe(EXACT_LENGTHS);
+    // aiconfigurator's eval (its automation's data tree): every request exactly isl / osl.
+    expect(lengthSamplingOf('source_file=/Users/x/aic-auto-gap-analysis/data/h100_sxm/trtllm/1.0.0rc3/Qwen3-32B.csv')).toBe(AICONFIGURATOR_EVAL_LENGTHS);
+    expect(lengthSamplingOf('source_file=/Users/x/aic-auto-gap-analysis/data/gb200/trtllm/1.0.0rc3/q.csv; gtl_job_id=1')).toBe(AICONFIGURATOR_EVAL_LENGTHS);
+    expect(AICONFIGURATOR_EVAL_LENGTHS).toEqual({ benchmark: 'aiconfigurator eval', rangeRatio: 1, requestLengths: 'fixed' });
+    // Anything unknown: the lengths as given, not assumed fixed.
+    expect(lengthSamplingOf('source_file=notes/aic-auto-gap-analysis.csv')).toBe(EXACT_LENGTHS);
+    expect(EXACT_LENGTHS.requestLengths).toBe('varied');
+    expect(INFERENCEX_LENGTHS.requestLengths).toBe('varied');
     expect(lengthSamplingOf('source_file=qwen3.5-397b-gap-analysis.csv; aic_database_mode=SILICON')).toBe(EXACT_LENGTHS);
     expect(lengthSamplingOf('')).toBe(EXACT_LENGTHS);
     expect(INFERENCEX_LENGTHS.rangeRatio).toBe(0.8);

@@ -6,7 +6,7 @@
  * counted by reason rather than dropped.
  */
 import { TRTLLM_ATTENTION_DP_BALANCE } from '../engine/adp-balance.js';
-import type { AttentionAction, AttentionDpBalance, LinearAction, ModelSpec, ParallelConfig } from '../engine/types.js';
+import type { AttentionAction, AttentionDpBalance, LinearAction, ModelSpec, ParallelConfig, RequestLengths } from '../engine/types.js';
 
 /** The data's system names -> built-in profile names. */
 export const SYSTEM_PROFILES: Readonly<Record<string, string>> = {
@@ -161,10 +161,21 @@ export interface LengthSampling {
   /** Which benchmark the rule comes from, for reports. */
   benchmark: string;
   rangeRatio: number;
+  /**
+   * 'fixed' when the benchmark is known to send every request at exactly isl
+   * prompt and osl output tokens (ServingOptions.requestLengths: lockstep
+   * waves on prefill-first engines); 'varied' otherwise, including when the
+   * benchmark is unknown.
+   */
+  requestLengths: RequestLengths;
 }
 
-/** What a row says when its source names no benchmark whose sampling is known: lengths as given. */
-export const EXACT_LENGTHS: LengthSampling = { benchmark: 'as given', rangeRatio: 1 };
+/**
+ * What a row says when its source names no benchmark whose sampling is known:
+ * priced at its nominal lengths, but not assumed to be a fixed-length run (a
+ * lockstep wave is a strong claim that only a known benchmark backs).
+ */
+export const EXACT_LENGTHS: LengthSampling = { benchmark: 'as given', rangeRatio: 1, requestLengths: 'varied' };
 
 /**
  * InferenceX (SemiAnalysis): utils/bench_serving/benchmark_serving.py's random
@@ -173,13 +184,28 @@ export const EXACT_LENGTHS: LengthSampling = { benchmark: 'as given', rangeRatio
  * RANDOM_RANGE_RATIO = 0.8. Its rows in the reference data are the dashboard's
  * exports: `source_file=YYYY-MM-DD.csv` and `db-dump/...` in silicon_data_source.
  */
-export const INFERENCEX_LENGTHS: LengthSampling = { benchmark: 'InferenceX', rangeRatio: 0.8 };
+export const INFERENCEX_LENGTHS: LengthSampling = { benchmark: 'InferenceX', rangeRatio: 0.8, requestLengths: 'varied' };
+
+/**
+ * aiconfigurator's `eval` (ai-dynamo/aiconfigurator, src/aiconfigurator/eval/benchmarks):
+ * genai_perf_runner.py sends `--synthetic-input-tokens-stddev 0
+ * --output-tokens-stddev 0` with `min_tokens` = `max_tokens` = osl and
+ * `ignore_eos`, bench_serving_runner.py `--random-range-ratio 1`: every request
+ * exactly isl / osl. tools/automation/launch_eval.sh drives it; its rows in the
+ * reference data come from that automation's data tree,
+ * `source_file=.../aic-auto-gap-analysis/data/<system>/<backend>/<version>/<model>.csv`.
+ */
+export const AICONFIGURATOR_EVAL_LENGTHS: LengthSampling = { benchmark: 'aiconfigurator eval', rangeRatio: 1, requestLengths: 'fixed' };
 
 const INFERENCEX_SOURCE = /(?:^|;\s*)source_file=\d{4}-\d{2}-\d{2}\.csv(?:;|$)|^db-dump\//;
+const AICONFIGURATOR_EVAL_SOURCE = /(?:^|;\s*)source_file=[^;]*\/aic-auto-gap-analysis\/data\//;
 
 /** The length sampling of a row, from its silicon_data_source. */
 export function lengthSamplingOf(source: string): LengthSampling {
-  return INFERENCEX_SOURCE.test(source.trim()) ? INFERENCEX_LENGTHS : EXACT_LENGTHS;
+  const s = source.trim();
+  if (INFERENCEX_SOURCE.test(s)) return INFERENCEX_LENGTHS;
+  if (AICONFIGURATOR_EVAL_SOURCE.test(s)) return AICONFIGURATOR_EVAL_LENGTHS;
+  return EXACT_LENGTHS;
 }
 
 /**

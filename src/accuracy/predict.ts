@@ -29,7 +29,11 @@ export interface PredictOptions {
   deviceOverrides?: DeviceProfile[];
   /** Token budget of one prefill or mixed step. */
   maxBatchedTokens?: number;
-  /** The benchmark's request lengths (ServingOptions.requestLengths); 'varied' when not given. */
+  /**
+   * The benchmark's request lengths (ServingOptions.requestLengths) for every
+   * row; when not given, each row's own (MeasuredRow.lengthSampling: 'fixed'
+   * for benchmarks known to send exact lengths, else 'varied').
+   */
   requestLengths?: RequestLengths;
   /**
    * Lengths drawn uniformly in [ratio x isl, isl] (and osl) for every row, in
@@ -72,6 +76,8 @@ export interface RowPrediction extends RowOutcome {
   /** The mean request lengths the engine was given (isl / osl unless the benchmark drew them from a range). */
   meanIsl: number;
   meanOsl: number;
+  /** Whether the row was priced as a fixed-length benchmark (ServingOptions.requestLengths). */
+  requestLengths: RequestLengths;
   concurrency: number;
   quant?: string;
   measuredTtftMs: number;
@@ -103,14 +109,20 @@ export class AccuracyPredictor {
 
   constructor(private readonly opts: PredictOptions = {}) {}
 
-  /** A row's serving options: its engine's, with the attention-DP balancer its benchmark ran (mapping.ts). */
+  /** The request lengths a row's benchmark sent: the option's, else the row's own (mapping.ts, lengthSamplingOf). */
+  private requestLengthsOf(row: MeasuredRow): RequestLengths {
+    return this.opts.requestLengths ?? row.lengthSampling.requestLengths;
+  }
+
+  /** A row's serving options: its engine's, with the request lengths and attention-DP balancer its benchmark ran (mapping.ts). */
   private servingFor(row: MeasuredRow, spec: ModelSpec, mode: 'agg' | 'prefill' | 'decode'): ServingOptions {
     const engine = servingEngineOf(row.backend);
+    const lengths = this.requestLengthsOf(row);
     const balance = mode === 'agg' ? attentionDpBalanceOf(row, spec) : null;
-    const key = `${engine}|${balance === null ? '' : `${balance.timeoutIterations}/${balance.batchingWaitIterations}`}`;
+    const key = `${engine}|${lengths}|${balance === null ? '' : `${balance.timeoutIterations}/${balance.batchingWaitIterations}`}`;
     let s = this.serving.get(key);
     if (!s) {
-      s = { ...measuredServingOptions(this.opts.maxBatchedTokens, engine, this.opts.requestLengths), attentionDpBalance: balance };
+      s = { ...measuredServingOptions(this.opts.maxBatchedTokens, engine, lengths), attentionDpBalance: balance };
       this.serving.set(key, s);
     }
     return s;
@@ -175,7 +187,7 @@ export class AccuracyPredictor {
     const { inputLength, outputLength } = lengths;
     const workload = { inputLength, outputLength, prefixCacheHitRate: 0 };
     const serving = this.servingFor(row, spec, mode);
-    const key = JSON.stringify([spec.id, device.name, par, q, inputLength, outputLength, serving.servingEngine, serving.attentionDpBalance]);
+    const key = JSON.stringify([spec.id, device.name, par, q, inputLength, outputLength, serving.servingEngine, serving.requestLengths, serving.attentionDpBalance]);
     const cached = this.pricers.get(key);
     if (cached && !cached.ok) return cached;
     if (!cached) {
@@ -206,7 +218,7 @@ export class AccuracyPredictor {
    * output. So the engine gets the mean of the lengths the benchmark drew.
    */
   private meanLengths(row: MeasuredRow): MeanLengths {
-    const ratio = this.opts.requestLengths === 'fixed' ? 1 : (this.opts.lengthRangeRatio ?? row.lengthSampling.rangeRatio);
+    const ratio = this.requestLengthsOf(row) === 'fixed' ? 1 : (this.opts.lengthRangeRatio ?? row.lengthSampling.rangeRatio);
     return { inputLength: meanLength(row.isl, ratio), outputLength: meanLength(row.osl, ratio) };
   }
 
@@ -226,6 +238,7 @@ export class AccuracyPredictor {
       osl: row.osl,
       meanIsl: lengths.inputLength,
       meanOsl: lengths.outputLength,
+      requestLengths: this.requestLengthsOf(row),
       concurrency: worker?.concurrency ?? NaN,
       measuredTtftMs: row.ttftMs,
       measuredTpotMs: row.tpotMs,

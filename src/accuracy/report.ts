@@ -1,8 +1,9 @@
 /** Text report and prediction CSV of `optix accuracy --measured`. */
 import { stringify } from 'csv-stringify/sync';
 import { asciiTable } from '../cli/format.js';
-import { INFERENCEX_LENGTHS } from './mapping.js';
-import type { RowPrediction } from './predict.js';
+import { servesInWaves } from '../engine/scheduler.js';
+import { AICONFIGURATOR_EVAL_LENGTHS, INFERENCEX_LENGTHS } from './mapping.js';
+import { servingEngineOf, type RowPrediction } from './predict.js';
 import { summarizeByDeployment, summarizeByFamily, type AccuracySummary } from './summary.js';
 
 function cell(v: number | null): string {
@@ -18,6 +19,11 @@ export function renderAccuracyReport(summary: AccuracySummary, rows: readonly Ro
   lines.push(`TPOT APE: median ${cell(summary.tpot.medianApePct)}%, p90 ${cell(summary.tpot.p90ApePct)}%`);
   const atMean = rows.filter((r) => r.meanIsl !== r.isl || r.meanOsl !== r.osl).length;
   if (atMean > 0) lines.push(`Request lengths: ${atMean} rows priced at their benchmark's mean lengths (e.g. InferenceX: uniform in [${INFERENCEX_LENGTHS.rangeRatio}, 1] x isl / osl; --length-range-ratio), ${rows.length - atMean} at isl / osl`);
+  const fixed = rows.filter((r) => r.requestLengths === 'fixed');
+  if (fixed.length > 0) {
+    const waves = fixed.filter((r) => r.mode === 'agg' && servesInWaves(servingEngineOf(r.backend), 'fixed')).length;
+    lines.push(`Fixed request lengths: ${fixed.length} rows from a benchmark that sends every request at exactly isl / osl (e.g. ${AICONFIGURATOR_EVAL_LENGTHS.benchmark}; --request-lengths), ${waves} of them aggregated on a prefill-first engine: lockstep waves`);
+  }
   const held = rows.filter((r) => (r.attentionDpBalanceWaitMs ?? 0) > 0).length;
   if (held > 0) lines.push(`Attention-DP balance: ${held} TensorRT-LLM rows hold prefills for their DP ranks, as their benchmark's launch scripts set attention_dp_config.enable_balance (InferenceX)`);
   const undone = rows.filter((r) => r.epMultipliedSizes === true).length;
@@ -72,6 +78,7 @@ export const PREDICTION_COLUMNS = [
   'osl',
   'mean_isl',
   'mean_osl',
+  'request_lengths',
   'concurrency',
   'measured_ttft_ms',
   'measured_tpot_ms',
@@ -107,6 +114,7 @@ export function predictionsCsv(rows: readonly RowPrediction[]): string {
     r.osl,
     r.meanIsl,
     r.meanOsl,
+    r.requestLengths,
     n(r.concurrency),
     n(r.measuredTtftMs),
     n(r.measuredTpotMs),

@@ -29,7 +29,7 @@ interface AccuracyFlags {
   deployment?: string;
   limit?: number;
   maxBatchedTokens: number;
-  requestLengths: RequestLengths;
+  requestLengths: RequestLengths | 'auto';
   lengthRangeRatio: string;
 }
 
@@ -51,9 +51,12 @@ export function register(program: Command): void {
     .option('--limit <n>', '--measured: only the first N rows (after the filters)', parseIntArg('--limit'))
     .option('--max-batched-tokens <n>', 'token budget of one prefill or mixed step', parseIntArg('--max-batched-tokens'), 8192)
     .addOption(
-      new Option('--request-lengths <kind>', "--measured: the benchmark's request lengths, 'varied' or 'fixed' (every request exactly isl / osl tokens: lockstep waves on sglang; see docs/accuracy.md)")
-        .choices([...REQUEST_LENGTHS])
-        .default('varied'),
+      new Option(
+        '--request-lengths <kind>',
+        "--measured: the benchmark's request lengths for every row, 'varied' or 'fixed' (every request exactly isl / osl tokens: lockstep waves on sglang; see docs/accuracy.md); 'auto' = each row's benchmark (aiconfigurator eval rows fixed, others varied)",
+      )
+        .choices([...REQUEST_LENGTHS, 'auto'])
+        .default('auto'),
     )
     .option(
       '--length-range-ratio <r>',
@@ -76,6 +79,7 @@ function runMeasured(file: string, f: AccuracyFlags): void {
   }
   if (f.limit !== undefined && f.limit < 1) throw new OptixUserError(`--limit must be >= 1, got ${f.limit}`);
   const lengthRangeRatio = parseRangeRatio(f.lengthRangeRatio);
+  const requestLengths = f.requestLengths === 'auto' ? undefined : f.requestLengths;
   const modelConfigDir = f.modelConfigDir ?? defaultModelConfigDir();
   const overrides = (f.deviceFile ?? []).map((p) => loadDeviceFile(p));
   const { summary, rows } = measuredAccuracy(
@@ -87,11 +91,11 @@ function runMeasured(file: string, f: AccuracyFlags): void {
       ...(f.deployment !== undefined ? { deployment: f.deployment as 'given' | 'assumed' } : {}),
       ...(f.limit !== undefined ? { limit: f.limit } : {}),
     },
-    { ...(modelConfigDir !== undefined ? { modelConfigDir } : {}), deviceOverrides: overrides, maxBatchedTokens: f.maxBatchedTokens, requestLengths: f.requestLengths, ...(lengthRangeRatio !== undefined ? { lengthRangeRatio } : {}) },
+    { ...(modelConfigDir !== undefined ? { modelConfigDir } : {}), deviceOverrides: overrides, maxBatchedTokens: f.maxBatchedTokens, ...(requestLengths !== undefined ? { requestLengths } : {}), ...(lengthRangeRatio !== undefined ? { lengthRangeRatio } : {}) },
   );
   if (f.out !== undefined) writeFileSync(f.out, predictionsCsv(rows));
   if (f.json) printJson(summary);
-  else process.stdout.write(renderAccuracyReport(summary, rows, sourceLabel(file, f.requestLengths, lengthRangeRatio)) + (f.out !== undefined ? `Predictions written to ${f.out}\n` : ''));
+  else process.stdout.write(renderAccuracyReport(summary, rows, sourceLabel(file, requestLengths, lengthRangeRatio)) + (f.out !== undefined ? `Predictions written to ${f.out}\n` : ''));
 }
 
 /** undefined for 'auto' (each row's own sampling). */
@@ -102,10 +106,11 @@ function parseRangeRatio(v: string): number | undefined {
   return r;
 }
 
-function sourceLabel(file: string, requestLengths: RequestLengths, ratio: number | undefined): string {
+function sourceLabel(file: string, requestLengths: RequestLengths | undefined, ratio: number | undefined): string {
   if (requestLengths === 'fixed') return `${file}, fixed request lengths`;
-  if (ratio === undefined) return file;
-  return ratio === 1 ? `${file}, request lengths exactly isl / osl` : `${file}, request lengths uniform in [${ratio} x, 1 x] isl / osl`;
+  const varied = requestLengths === 'varied' ? ', varied request lengths' : '';
+  if (ratio === undefined) return `${file}${varied}`;
+  return ratio === 1 ? `${file}${varied}, request lengths exactly isl / osl` : `${file}${varied}, request lengths uniform in [${ratio} x, 1 x] isl / osl`;
 }
 
 function runKernels(dir: string, f: AccuracyFlags): void {
