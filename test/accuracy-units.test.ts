@@ -98,6 +98,15 @@ describe('EP-multiplied export sizes', () => {
     expect(undoEpMultipliedSizes(l(1, 16, 4, 4), 8)).toEqual(l(1, 4, 1, 4));
   });
 
+  it('reads a TP-k vLLM expert-parallel worker written as tp k / dp k / ep k x k beyond one domain as tp k, ep k', () => {
+    expect(undoEpMultipliedSizes(l(4, 4, 1, 16), 8)).toEqual(l(4, 1, 1, 4));
+    expect(undoEpMultipliedSizes({ tp: 4, pp: 1, attentionDp: 4, moeTp: NaN, moeEp: 16 }, 8)).toEqual({ tp: 4, pp: 1, attentionDp: 1, moeTp: NaN, moeEp: 4 });
+    // The twin export lists such a run at tp 4 / ep 4 with 4x the batch: the clients are kept.
+    const header = 'id,silicon_data_source,backend,model_path,system,mode,isl,osl,batch_size,tp_size,attention_dp_size,moe_tp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms';
+    const { rows } = parseMeasuredCsv(`${header}\nx,db-dump/2026-04-27; silicon_concurrency=16,vllm,moonshotai/Kimi-K2.5,b200_sxm,agg,1024,1024,4,4,4,1,16,200,14\n`);
+    expect(rows[0]!.agg!.concurrency).toBe(16);
+  });
+
   it('takes every other layout as written', () => {
     const asWritten = [
       [l(4, 1, 2, 2), 8], // fits one domain: a real moe_tp x ep split is possible
@@ -106,6 +115,10 @@ describe('EP-multiplied export sizes', () => {
       [l(16, 1, 1, 16), 8], // plain EP
       [l(32, 1, 4, 8), 8], // stage != ep x ep
       [l(4, 4, 4, 4), 8], // both tp and dp: no single size to divide
+      [l(4, 4, 1, 16), 16], // fits the domain
+      [l(4, 2, 1, 8), 8], // dp != tp: fits the domain anyway
+      [l(8, 2, 1, 16), 8], // dp != tp
+      [l(4, 4, 2, 8), 8], // moe_tp > 1
       [{ tp: 8, pp: 1, attentionDp: NaN, moeTp: NaN, moeEp: 8 }, 8],
     ] as const;
     for (const [layout, domain] of asWritten) expect(undoEpMultipliedSizes(layout, domain)).toBe(layout);

@@ -132,15 +132,27 @@ export function mapLayout(l: DataLayout, model: ModelSpec): Mapped<ParallelConfi
  * holds, is read as the stage / ep devices it ran on. Anything that fits the
  * domain is taken as written: a real moe_tp x ep split there cannot be told
  * apart from an inflated one.
+ *
+ * The same exports write a TP-k expert-parallel vLLM worker (EP k, which vLLM
+ * spans over TP x DP) with its TP folded into DP as well: tp k, attention_dp k,
+ * moe_tp 1, moe_ep k x k (a 4-GPU TP 4 / EP 4 Kimi-K2.5 or MiniMax-M2.5 run as
+ * tp 4 / dp 4 / ep 16). Their twins (the Kimi-K2.5 gap-analysis export) list
+ * the same TTFT and TPOT at tp 4 / ep 4 with 4x the batch size, the clients
+ * both spellings imply; the pure TP 4 series of the same model has their TPOT.
+ * Such a worker beyond one scale-up domain is read as tp k, ep k.
  */
 export function undoEpMultipliedSizes(l: DataLayout, scaleUpDevices: number): DataLayout {
   const tp = orDefault(l.tp, 1);
   const dp = orDefault(l.attentionDp, 1);
   const ep = l.moeEp;
   const stage = tp * dp;
-  if (!(ep > 1) || l.moeTp !== ep || stage !== ep * ep || stage <= scaleUpDevices) return l;
-  if (dp === 1) return { ...l, tp: tp / ep, moeTp: 1 };
-  if (tp === 1) return { ...l, attentionDp: dp / ep, moeTp: 1 };
+  if (!(ep > 1) || stage <= scaleUpDevices) return l;
+  if (l.moeTp === ep && stage === ep * ep) {
+    if (dp === 1) return { ...l, tp: tp / ep, moeTp: 1 };
+    if (tp === 1) return { ...l, attentionDp: dp / ep, moeTp: 1 };
+    return l;
+  }
+  if (tp > 1 && dp === tp && ep === stage && orDefault(l.moeTp, 1) === 1) return { ...l, attentionDp: 1, moeEp: tp };
   return l;
 }
 

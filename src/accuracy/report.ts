@@ -27,7 +27,7 @@ export function renderAccuracyReport(summary: AccuracySummary, rows: readonly Ro
   const held = rows.filter((r) => (r.attentionDpBalanceWaitMs ?? 0) > 0).length;
   if (held > 0) lines.push(`Attention-DP balance: ${held} TensorRT-LLM rows hold prefills for their DP ranks, as their benchmark's launch scripts set attention_dp_config.enable_balance (InferenceX)`);
   const undone = rows.filter((r) => r.epMultipliedSizes === true).length;
-  if (undone > 0) lines.push(`Layouts: ${undone} rows' parallel sizes read as EP-multiplied exports (tp x dp = ep x ep beyond one scale-up domain: run on tp x dp / ep devices)`);
+  if (undone > 0) lines.push(`Layouts: ${undone} rows' parallel sizes read as EP-multiplied exports (beyond one scale-up domain: tp x dp = ep x ep with moe_tp = ep runs on tp x dp / ep devices; tp = dp = k with ep = k x k on k devices at tp k, ep k)`);
   const reasons = Object.entries(summary.unsupported);
   if (reasons.length > 0) {
     lines.push('');
