@@ -138,7 +138,9 @@ export function mapLayout(l: DataLayout, model: ModelSpec): Mapped<ParallelConfi
  * moe_tp 1, moe_ep k x k (a 4-GPU TP 4 / EP 4 Kimi-K2.5 or MiniMax-M2.5 run as
  * tp 4 / dp 4 / ep 16). Their twins (the Kimi-K2.5 gap-analysis export) list
  * the same TTFT and TPOT at tp 4 / ep 4 with 4x the batch size, the clients
- * both spellings imply; the pure TP 4 series of the same model has their TPOT.
+ * both spellings imply, and the benchmark's launch script runs one node at
+ * `--tensor-parallel-size $TP --enable-expert-parallel` with no data parallel
+ * (SemiAnalysisAI/InferenceX benchmarks/single_node/fixed_seq_len/kimik2.5_fp4_b200.sh).
  * Such a worker beyond one scale-up domain is read as tp k, ep k.
  */
 export function undoEpMultipliedSizes(l: DataLayout, scaleUpDevices: number): DataLayout {
