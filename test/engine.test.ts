@@ -76,6 +76,24 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     expect(priceOp(op, dev, eager).timeS).toBeCloseTo(1.5e-5, 12);
   });
 
+  it('a reduction over whole nodes runs hierarchically: the message inside each node, message / g across them', () => {
+    // Two tiers: 8 devices at 100 GB/s, then 16 at 10 GB/s (no latency, efficiency 1, flat comm curve).
+    const twoTier = { ...dev, commGrid: [dev.commGrid[0]!, { name: 'scale-out', devices: 16, bandwidthBytesPerS: 10e9, latencyS: 0, efficiency: 1 }] };
+    const op = (kind: 'all_reduce' | 'all_gather' | 'reduce_scatter' | 'all_to_all', groupSize: number) => ({ name: 'c', kind: 'collective' as const, count: 1, flops: 0, bytes: 0, dtype: 'bf16' as const, collective: { kind, groupSize, messageBytes: 8e6 } });
+    // All-reduce of 8 MB over 16 = 2 x 8: inside a node 2 x 7/8 x 8e6 / 100e9 = 140 us; across the 2 nodes
+    // each device all-reduces its 1 MB share: 2 x 1/2 x 1e6 / 10e9 = 100 us. A flat ring at 10 GB/s: 1,500 us.
+    expect(priceOp(op('all_reduce', 16), twoTier, eager).timeS).toBeCloseTo(140e-6 + 100e-6, 12);
+    // All-gather of an 8 MB output: 7/8 x 8e6 / 100e9 = 70 us inside, 1/2 x 1e6 / 10e9 = 50 us across.
+    expect(priceOp(op('all_gather', 16), twoTier, eager).timeS).toBeCloseTo(70e-6 + 50e-6, 12);
+    expect(priceOp(op('reduce_scatter', 16), twoTier, eager).timeS).toBeCloseTo(70e-6 + 50e-6, 12);
+    // All-to-all crosses nodes with most of its data: priced at the outer tier, 15/16 x 8e6 / 10e9.
+    expect(priceOp(op('all_to_all', 16), twoTier, eager).timeS).toBeCloseTo(750e-6, 12);
+    // Inside one node nothing changes: 2 x 7/8 x 8e6 / 100e9.
+    expect(priceOp(op('all_reduce', 8), twoTier, eager).timeS).toBeCloseTo(140e-6, 12);
+    // A group that is not whole nodes (12 of 8-device nodes) stays a flat collective at the outer tier.
+    expect(priceOp(op('all_reduce', 12), twoTier, eager).timeS).toBeCloseTo((2 * 11 / 12) * 8e6 / 10e9, 12);
+  });
+
   it("a collective's latency terms: direct kernels take one hop per phase at any size, NCCL's ring n - 1", () => {
     expect(collectiveHops('all_reduce', 8, 'direct')).toBe(2);
     expect(collectiveHops('all_reduce', 8, 'ring')).toBe(14);

@@ -249,7 +249,8 @@ describe('--json, --dump-original-results, --serving-cost, --jobs', () => {
   });
 
   it("--attention-dp-balance: TensorRT-LLM's hold costs attention-DP layouts TTFT, so a TTFT limit leaves less throughput", async () => {
-    const base = 'deepseek-ai/DeepSeek-V3 --device H100_SXM_80G --num-devices 16 --input-length 1024 --output-length 1024 --ttft-limits 1000 --tpot-limits 50 --quantize-linear-action FP8 --scheduling steady-state --serving-engine trtllm --json';
+    // TP at most 8 on 16 devices: every candidate runs attention DP (2-16 replicas), the layouts the balancer holds.
+    const base = 'deepseek-ai/DeepSeek-V3 --device H100_SXM_80G --num-devices 16 --tp-sizes 1 2 4 8 --input-length 1024 --output-length 1024 --ttft-limits 1000 --tpot-limits 50 --quantize-linear-action FP8 --scheduling steady-state --serving-engine trtllm --json';
     const [free, held] = await Promise.all([optix(base), optix(`${base} --attention-dp-balance 60,0`)]);
     expect(held.exitCode, held.stderr).toBe(0);
     const best = (r: typeof held) => JSON.parse(r.stdout).perDevice[0].agg.best as { ttftMs: number; tokensPerS: number; attentionDpBalanceWaitMs: number };

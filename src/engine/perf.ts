@@ -6,7 +6,7 @@
  * them (the engines' own, or NCCL's for a ring) (DESIGN.md, "Engine model").
  */
 import { interpolateCurve } from './devices/curves.js';
-import { tierForGroup } from './devices/grid.js';
+import { tierIndexForGroup } from './devices/grid.js';
 import type { Op } from './ops/types.js';
 import type { Bucket, BucketShares, DeviceProfile, Dtype, EfficiencyCurve, PricedOp, StepLatency } from './types.js';
 
@@ -110,6 +110,33 @@ export function collectiveFloorS(st: DeviceProfile['staticCostS'], algorithm: 'd
   return algorithm === 'ring' ? (st.ncclCollective ?? st.collective) : st.collective;
 }
 
+/**
+ * Latency and transfer time of one collective over `n` packed devices (the
+ * kernels' floor apart). A reduction or gather over whole groups of an inner
+ * tier runs hierarchically, as NCCL does when every device has its own link to
+ * the outer tier (its rings cross the outer tier on all those links at once):
+ * the full message inside each group, and across the groups only the group's
+ * share, message / g per device. A flat ring at the outer tier's per-device
+ * bandwidth would send the whole 2(n - 1)/n x message over one device's link.
+ * All-to-all and point-to-point traffic is priced at the tier the group spans.
+ */
+export function collectiveTransferS(device: DeviceProfile, kind: NonNullable<Op['collective']>['kind'], n: number, messageBytes: number, algorithm: 'direct' | 'ring'): number {
+  const at = tierIndexForGroup(device, n);
+  const tier = device.commGrid[at]!;
+  const inner = at > 0 ? device.commGrid[at - 1] : undefined;
+  const hierarchical = kind === 'all_reduce' || kind === 'all_gather' || kind === 'reduce_scatter';
+  if (hierarchical && inner !== undefined && inner.devices > 1 && n > inner.devices && n % inner.devices === 0) {
+    const g = inner.devices;
+    return collectiveTransferS(device, kind, g, messageBytes, algorithm) + flatTransferS(device, tier, kind, n / g, messageBytes / g, algorithm);
+  }
+  return flatTransferS(device, tier, kind, n, messageBytes, algorithm);
+}
+
+function flatTransferS(device: DeviceProfile, tier: DeviceProfile['commGrid'][number], kind: NonNullable<Op['collective']>['kind'], n: number, messageBytes: number, algorithm: 'direct' | 'ring'): number {
+  const bw = tier.bandwidthBytesPerS * tier.efficiency * interpolateCurve(device.efficiency.commByBytes, messageBytes);
+  return tier.latencyS * collectiveHops(kind, n, algorithm) + (algorithmFactor(kind, n) * messageBytes) / bw;
+}
+
 export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): OpTime {
   const eff = device.efficiency;
   const scale = launchScale(opts, device);
@@ -148,10 +175,7 @@ export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): Op
     case 'collective': {
       const c = op.collective;
       if (!c || c.groupSize <= 1) return { timeS: 0, computeS: 0, memoryS: 0, bucket: 'comm' };
-      const tier = tierForGroup(device, c.groupSize);
-      const bw = tier.bandwidthBytesPerS * tier.efficiency * interpolateCurve(eff.commByBytes, c.messageBytes);
-      const latency = tier.latencyS * collectiveHops(c.kind, c.groupSize, c.algorithm ?? 'direct');
-      const t = latency + (algorithmFactor(c.kind, c.groupSize) * c.messageBytes) / bw + collectiveFloorS(st, c.algorithm) * scale;
+      const t = collectiveTransferS(device, c.kind, c.groupSize, c.messageBytes, c.algorithm ?? 'direct') + collectiveFloorS(st, c.algorithm) * scale;
       return { timeS: t, computeS: 0, memoryS: 0, bucket: 'comm' };
     }
   }

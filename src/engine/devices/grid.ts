@@ -13,12 +13,16 @@ export function gridCapacity(profile: DeviceProfile): number {
  * (ranks 0..n-1 fill the inner tiers first), as the launchers place them.
  */
 export function tierForGroup(profile: DeviceProfile, groupSize: number): CommTier {
+  return profile.commGrid[tierIndexForGroup(profile, groupSize)]!;
+}
+
+/** The index in `commGrid` of the tier a group of `groupSize` packed devices runs on (tierForGroup). */
+export function tierIndexForGroup(profile: DeviceProfile, groupSize: number): number {
   if (!Number.isInteger(groupSize) || groupSize < 1) {
     throw new RangeError(`tierForGroup: group size must be a positive integer, got ${groupSize}`);
   }
-  for (const tier of profile.commGrid) {
-    if (tier.devices >= groupSize) return tier;
-  }
+  const at = profile.commGrid.findIndex((tier) => tier.devices >= groupSize);
+  if (at >= 0) return at;
   throw new OptixUserError(
     `a group of ${groupSize} devices does not fit the communication grid of ${profile.name} (${gridCapacity(profile)} devices)`,
     { hint: `use at most ${gridCapacity(profile)} devices, or a profile with a larger commGrid` },
