@@ -86,8 +86,9 @@ describe('op shapes and prices (ideal device, hand-computed)', () => {
     // All-gather of an 8 MB output: 7/8 x 8e6 / 100e9 = 70 us inside, 1/2 x 1e6 / 10e9 = 50 us across.
     expect(priceOp(op('all_gather', 16), twoTier, eager).timeS).toBeCloseTo(70e-6 + 50e-6, 12);
     expect(priceOp(op('reduce_scatter', 16), twoTier, eager).timeS).toBeCloseTo(70e-6 + 50e-6, 12);
-    // All-to-all crosses nodes with most of its data: priced at the outer tier, 15/16 x 8e6 / 10e9.
-    expect(priceOp(op('all_to_all', 16), twoTier, eager).timeS).toBeCloseTo(750e-6, 12);
+    // All-to-all: each device sends 8/16 of its 8 MB to the other node over its own link
+    // (400 us) while 7/16 stays inside (35 us): the slower of the two.
+    expect(priceOp(op('all_to_all', 16), twoTier, eager).timeS).toBeCloseTo(400e-6, 12);
     // Inside one node nothing changes: 2 x 7/8 x 8e6 / 100e9.
     expect(priceOp(op('all_reduce', 8), twoTier, eager).timeS).toBeCloseTo(140e-6, 12);
     // A group that is not whole nodes (12 of 8-device nodes) stays a flat collective at the outer tier.

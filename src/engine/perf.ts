@@ -118,16 +118,26 @@ export function collectiveFloorS(st: DeviceProfile['staticCostS'], algorithm: 'd
  * the full message inside each group, and across the groups only the group's
  * share, message / g per device. A flat ring at the outer tier's per-device
  * bandwidth would send the whole 2(n - 1)/n x message over one device's link.
- * All-to-all and point-to-point traffic is priced at the tier the group spans.
+ * An all-to-all over whole groups sends the part for other groups over each
+ * device's outer link while the rest moves inside the group. Anything else
+ * (point-to-point, groups that are not whole inner groups) is priced flat at
+ * the tier the group spans.
  */
 export function collectiveTransferS(device: DeviceProfile, kind: NonNullable<Op['collective']>['kind'], n: number, messageBytes: number, algorithm: 'direct' | 'ring'): number {
   const at = tierIndexForGroup(device, n);
   const tier = device.commGrid[at]!;
   const inner = at > 0 ? device.commGrid[at - 1] : undefined;
   const hierarchical = kind === 'all_reduce' || kind === 'all_gather' || kind === 'reduce_scatter';
-  if (hierarchical && inner !== undefined && inner.devices > 1 && n > inner.devices && n % inner.devices === 0) {
+  if (inner !== undefined && inner.devices > 1 && n > inner.devices && n % inner.devices === 0) {
     const g = inner.devices;
-    return collectiveTransferS(device, kind, g, messageBytes, algorithm) + flatTransferS(device, tier, kind, n / g, messageBytes / g, algorithm);
+    if (hierarchical) return collectiveTransferS(device, kind, g, messageBytes, algorithm) + flatTransferS(device, tier, kind, n / g, messageBytes / g, algorithm);
+    if (kind === 'all_to_all') {
+      // Each device sends message / n to every peer: (n - g) / n of it over its own outer link, the
+      // rest inside its group at the same time.
+      const outerS = ((n - g) / n) * messageBytes / (tier.bandwidthBytesPerS * tier.efficiency * interpolateCurve(device.efficiency.commByBytes, messageBytes));
+      const innerS = ((g - 1) / n) * messageBytes / (inner.bandwidthBytesPerS * inner.efficiency * interpolateCurve(device.efficiency.commByBytes, messageBytes));
+      return tier.latencyS * collectiveHops(kind, n, algorithm) + Math.max(outerS, innerS);
+    }
   }
   return flatTransferS(device, tier, kind, n, messageBytes, algorithm);
 }
