@@ -134,17 +134,23 @@ export function collectiveTransferS(device: DeviceProfile, kind: NonNullable<Op[
     if (kind === 'all_to_all') {
       // Each device sends message / n to every peer: (n - g) / n of it over its own outer link, the
       // rest inside its group at the same time.
-      const outerS = ((n - g) / n) * messageBytes / (tier.bandwidthBytesPerS * tier.efficiency * interpolateCurve(device.efficiency.commByBytes, messageBytes));
-      const innerS = ((g - 1) / n) * messageBytes / (inner.bandwidthBytesPerS * inner.efficiency * interpolateCurve(device.efficiency.commByBytes, messageBytes));
+      const outerS = (((n - g) / n) * messageBytes) / linkBandwidth(device, tier, messageBytes);
+      const innerS = (((g - 1) / n) * messageBytes) / linkBandwidth(device, inner, messageBytes);
       return tier.latencyS * collectiveHops(kind, n, algorithm) + Math.max(outerS, innerS);
     }
   }
   return flatTransferS(device, tier, kind, n, messageBytes, algorithm);
 }
 
-function flatTransferS(device: DeviceProfile, tier: DeviceProfile['commGrid'][number], kind: NonNullable<Op['collective']>['kind'], n: number, messageBytes: number, algorithm: 'direct' | 'ring'): number {
-  const bw = tier.bandwidthBytesPerS * tier.efficiency * interpolateCurve(device.efficiency.commByBytes, messageBytes);
-  return tier.latencyS * collectiveHops(kind, n, algorithm) + (algorithmFactor(kind, n) * messageBytes) / bw;
+type Tier = DeviceProfile['commGrid'][number];
+
+/** A tier's achieved per-device bandwidth for a message of this size (bytes/s). */
+function linkBandwidth(device: DeviceProfile, tier: Tier, messageBytes: number): number {
+  return tier.bandwidthBytesPerS * tier.efficiency * interpolateCurve(device.efficiency.commByBytes, messageBytes);
+}
+
+function flatTransferS(device: DeviceProfile, tier: Tier, kind: NonNullable<Op['collective']>['kind'], n: number, messageBytes: number, algorithm: 'direct' | 'ring'): number {
+  return tier.latencyS * collectiveHops(kind, n, algorithm) + (algorithmFactor(kind, n) * messageBytes) / linkBandwidth(device, tier, messageBytes);
 }
 
 export function priceOp(op: Op, device: DeviceProfile, opts: PricingOptions): OpTime {
