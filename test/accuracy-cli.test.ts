@@ -35,6 +35,14 @@ const HEADER =
   'prefill_batch_size,prefill_num_workers,prefill_tp_size,prefill_pp_size,prefill_attention_dp_size,prefill_moe_tp_size,prefill_moe_ep_size,' +
   'decode_batch_size,decode_num_workers,decode_tp_size,decode_pp_size,decode_attention_dp_size,decode_moe_tp_size,decode_moe_ep_size,silicon_ttft_ms,silicon_tpot_ms';
 
+/** `accuracy --measured file --out` with extra flags: the prediction rows it wrote. */
+async function predictionRows(file: string, ...args: string[]): Promise<Array<Record<string, string>>> {
+  const out = `${file}.pred.csv`;
+  const r = await optix('accuracy', '--measured', file, '--out', out, ...args);
+  expect(r.exitCode, r.stderr).toBe(0);
+  return parse(readFileSync(out, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+}
+
 describe('optix accuracy --measured (small file)', () => {
   const file = path.join(tmp, 'small.csv');
   writeFileSync(
@@ -94,12 +102,7 @@ describe('optix accuracy --measured (small file)', () => {
     const ix = path.join(tmp, 'inferencex.csv');
     const row = (id: string, source: string): string => `${id},${source},vllm,0.1,Qwen/Qwen3-32B,h100_sxm,fp8,agg,8192,1024,fp8,fp8,16,2,1,1,1,1,,,,,,,,,,,,,,,900,20`;
     writeFileSync(ix, [HEADER, row('ix', 'source_file=2026-04-06.csv; model=Qwen3-32B; silicon_concurrency=16; wip=False'), row('aic', 'source_file=/data/h100_sxm/vllm/0.12.0/Qwen3-32B.csv')].join('\n') + '\n');
-    const csvRows = async (...args: string[]): Promise<Array<Record<string, string>>> => {
-      const out = path.join(tmp, 'ix-pred.csv');
-      const r = await optix('accuracy', '--measured', ix, '--out', out, ...args);
-      expect(r.exitCode, r.stderr).toBe(0);
-      return parse(readFileSync(out, 'utf8'), { columns: true }) as Array<Record<string, string>>;
-    };
+    const csvRows = (...args: string[]) => predictionRows(ix, ...args);
     const auto = await csvRows();
     // uniform in [floor(0.8 x 8192), 8192] = [6553, 8192]: mean 7372.5; [819, 1024]: 921.5
     expect(auto.map((r) => [r.mean_isl, r.mean_osl])).toEqual([
@@ -132,12 +135,7 @@ describe('optix accuracy --measured (small file)', () => {
     const file = path.join(tmp, 'aic.csv');
     const row = (id: string, source: string): string => `${id},${source},sglang,0.5.1.post1,Qwen/Qwen3-32B,h100_sxm,bf16,agg,1024,128,bf16,,64,2,1,1,1,1,,,,,,,,,,,,,,,2500,30`;
     writeFileSync(file, [HEADER, row('aic', 'source_file=/home/u/aic-auto-gap-analysis/data/h100_sxm/sglang/0.5.1.post1/Qwen_Qwen3-32B.csv; silicon_concurrency=64'), row('other', 'source_file=qwen3-gap-analysis.csv; silicon_concurrency=64')].join('\n') + '\n');
-    const csvRows = async (...args: string[]): Promise<Array<Record<string, string>>> => {
-      const out = path.join(tmp, 'aic-pred.csv');
-      const r = await optix('accuracy', '--measured', file, '--out', out, ...args);
-      expect(r.exitCode, r.stderr).toBe(0);
-      return parse(readFileSync(out, 'utf8'), { columns: true }) as Array<Record<string, string>>;
-    };
+    const csvRows = (...args: string[]) => predictionRows(file, ...args);
     const [auto, fixed, varied] = [await csvRows(), await csvRows('--request-lengths', 'fixed'), await csvRows('--request-lengths', 'varied')];
     expect(auto.map((r) => r.request_lengths)).toEqual(['fixed', 'varied']);
     // Same deployment and lengths: only the request-length law tells the rows apart.
