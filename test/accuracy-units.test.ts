@@ -158,7 +158,9 @@ describe('benchmark request lengths', () => {
     expect(lengthSamplingOf('source_file=notes/aic-auto-gap-analysis.csv')).toBe(EXACT_LENGTHS);
     expect(EXACT_LENGTHS.requestLengths).toBe('varied');
     expect(INFERENCEX_LENGTHS.requestLengths).toBe('varied');
-    expect(lengthSamplingOf('source_file=qwen3.5-397b-gap-analysis.csv; aic_database_mode=SILICON')).toBe(EXACT_LENGTHS);
+    // The gap-analysis files re-export InferenceX runs (same TTFT and TPOT as its rows).
+    expect(lengthSamplingOf('source_file=qwen3.5-397b-gap-analysis.csv; aic_database_mode=SILICON')).toBe(INFERENCEX_LENGTHS);
+    expect(lengthSamplingOf('source_file=kimi-k2.5-gap-analysis.csv; silicon_concurrency=4')).toBe(INFERENCEX_LENGTHS);
     expect(lengthSamplingOf('')).toBe(EXACT_LENGTHS);
     expect(INFERENCEX_LENGTHS.rangeRatio).toBe(0.8);
   });

@@ -196,7 +196,10 @@ export const EXACT_LENGTHS: LengthSampling = { benchmark: 'as given', rangeRatio
  * dataset draws input and output lengths with
  * `np.random.randint(int(L * range_ratio), L + 1)`, and its runs pass
  * RANDOM_RANGE_RATIO = 0.8. Its rows in the reference data are the dashboard's
- * exports: `source_file=YYYY-MM-DD.csv` and `db-dump/...` in silicon_data_source.
+ * exports, `source_file=YYYY-MM-DD.csv` and `db-dump/...` in silicon_data_source,
+ * and the `source_file=<model>-gap-analysis.csv` files, which re-export its runs:
+ * 82 of their 83 rows repeat an InferenceX row's TTFT and TPOT to the second
+ * decimal.
  */
 export const INFERENCEX_LENGTHS: LengthSampling = { benchmark: 'InferenceX', rangeRatio: 0.8, requestLengths: 'varied' };
 
@@ -211,7 +214,7 @@ export const INFERENCEX_LENGTHS: LengthSampling = { benchmark: 'InferenceX', ran
  */
 export const AICONFIGURATOR_EVAL_LENGTHS: LengthSampling = { benchmark: 'aiconfigurator eval', rangeRatio: 1, requestLengths: 'fixed' };
 
-const INFERENCEX_SOURCE = /(?:^|;\s*)source_file=\d{4}-\d{2}-\d{2}\.csv(?:;|$)|^db-dump\//;
+const INFERENCEX_SOURCE = /(?:^|;\s*)source_file=(?:\d{4}-\d{2}-\d{2}|[\w.-]+-gap-analysis)\.csv(?:;|$)|^db-dump\//;
 const AICONFIGURATOR_EVAL_SOURCE = /(?:^|;\s*)source_file=[^;]*\/aic-auto-gap-analysis\/data\//;
 
 /** The length sampling of a row, from its silicon_data_source. */
