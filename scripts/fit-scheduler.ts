@@ -10,7 +10,8 @@
  * ttft = overhead + P x (base + B / clients) (+ the KV hand-off and first decode
  * iteration of a disagg row) and tpot = step x scale + per-iteration overhead +
  * interleave x the prefill work per output token. A grid search (TTFT per serving
- * engine, and once over all rows for 'generic'; the decode law pooled) minimizes the
+ * engine, and once over all rows for 'generic'; apart for the rows of fixed-length
+ * benchmarks where there are enough of them, SchedulerModel.fixedLengths; the decode law pooled) minimizes the
  * median |log(pred / measured)|, so that over- and under-prediction weigh alike and
  * outliers do not steer it. Paste the printed table into SCHEDULERS when the engine
  * or the profiles change, and rerun accuracy.
@@ -18,13 +19,15 @@
 import { readMeasuredFile } from '../src/accuracy/measured.js';
 import { defaultModelConfigDir, predictRows, servingEngineOf, type RowPrediction } from '../src/accuracy/predict.js';
 import { median } from '../src/accuracy/stats.js';
-import { queuedTtftMs, SCHEDULERS, servesInWaves, steadyStateDecodeMs, type DecodeLaw, type QueueLaw, type SchedulerModel } from '../src/engine/scheduler.js';
+import { queuedTtftMs, queueLawFor, servesInWaves, steadyStateDecodeMs, SCHEDULERS, type DecodeLaw, type QueueLaw, type SchedulerModel } from '../src/engine/scheduler.js';
 
 interface Point {
   engine: string;
   system: string;
   family: string;
   agg: boolean;
+  /** From a fixed-length benchmark on an engine that mixes prefill into decode (scheduler.ts, queueLawFor). */
+  fixed: boolean;
   prefillMs: number;
   queue: number;
   /** What the TTFT adds to the queue law: a disagg row's KV hand-off and first decode iteration, an agg row's attention-DP balancer hold. */
@@ -92,17 +95,19 @@ function toPoint(r: RowPrediction): Point | undefined {
   // Lockstep waves (fixed-length clients on a prefill-first engine) are priced by
   // the wave's own schedule, not by these laws: nothing in them to fit.
   if (r.mode === 'agg' && servesInWaves(servingEngineOf(r.backend), r.requestLengths)) return undefined;
-  const used = SCHEDULERS[servingEngineOf(r.backend)];
+  const engine = servingEngineOf(r.backend);
+  const used = SCHEDULERS[engine];
   const agg = r.mode === 'agg';
   // Undo the interleave weight the prediction was made with, to refit it.
   const decodePart = steadyStateDecodeMs(used, r.decodeStepMs);
   const interleavedMs = agg && used.prefillInterleave > 0 ? (r.tpotMs - decodePart) / used.prefillInterleave : 0;
-  const law = queuedTtftMs(used, r.prefillStepMs, r.prefillQueueRequests);
+  const law = queuedTtftMs(queueLawFor(engine, r.requestLengths), r.prefillStepMs, r.prefillQueueRequests);
   return {
     engine: r.backend,
     system: r.system,
     family: r.family,
     agg,
+    fixed: r.requestLengths === 'fixed',
     prefillMs: r.prefillStepMs,
     queue: r.prefillQueueRequests,
     ttftExtraMs: r.ttftMs - law,
@@ -115,6 +120,17 @@ function toPoint(r: RowPrediction): Point | undefined {
 
 const ENGINES = ['vllm', 'sglang', 'trtllm'] as const;
 
+/** Fewest fixed-length rows that get a law of their own (else the varied-length law serves them). */
+const MIN_FIXED_ROWS = 50;
+
+/** The varied-length law from the varied rows and, with enough of them, a fixed-length law from the fixed ones. */
+function fitQueue(points: readonly Point[]): Pick<SchedulerModel, keyof QueueLaw | 'fixedLengths'> {
+  const varied = points.filter((p) => !p.fixed);
+  const fixed = points.filter((p) => p.fixed);
+  const law = fitTtft(varied.length > 0 ? varied : points);
+  return fixed.length >= MIN_FIXED_ROWS ? { ...law, fixedLengths: fitTtft(fixed) } : law;
+}
+
 /**
  * The law each engine gets. Chosen by the held-out errors this script prints:
  * TTFT per engine (the engines' queues differ: one pooled law is ~10 points
@@ -122,13 +138,13 @@ const ENGINES = ['vllm', 'sglang', 'trtllm'] as const;
  * (per-engine TPOT constants fit better in sample but worse held out).
  */
 function fitAll(points: readonly Point[], tpotPerEngine = false, ttftPerEngine = true): Map<string, SchedulerModel> {
-  const pooledTtft = fitTtft(points);
+  const pooledTtft = fitQueue(points);
   const pooledTpot = fitTpot(points);
   const out = new Map<string, SchedulerModel>([['generic', { ...pooledTtft, ...pooledTpot }]]);
   for (const e of ENGINES) {
     const mine = points.filter((p) => p.engine === e);
     if (mine.length === 0) continue;
-    out.set(e, { ...(ttftPerEngine ? fitTtft(mine) : pooledTtft), ...(tpotPerEngine ? fitTpot(mine) : pooledTpot) });
+    out.set(e, { ...(ttftPerEngine ? fitQueue(mine) : pooledTtft), ...(tpotPerEngine ? fitTpot(mine) : pooledTpot) });
   }
   return out;
 }
@@ -137,8 +153,13 @@ function modelFor(models: Map<string, SchedulerModel>, p: Point): SchedulerModel
   return models.get(servingEngineOf(p.engine)) ?? models.get('generic')!;
 }
 
+/** The queue law a point is priced with under a model (its fixed-length law where it has one). */
+function queueOf(m: SchedulerModel, p: Point): QueueLaw {
+  return p.fixed && m.fixedLengths !== undefined ? m.fixedLengths : m;
+}
+
 function report(label: string, points: readonly Point[], model: (p: Point) => SchedulerModel): string {
-  const ttft = apeMedian(points.map((p) => [ttftMs(model(p), p), p.measuredTtftMs]));
+  const ttft = apeMedian(points.map((p) => [ttftMs(queueOf(model(p), p), p), p.measuredTtftMs]));
   const tpot = apeMedian(points.map((p) => [tpotMs(model(p), p), p.measuredTpotMs]));
   return `${label}: TTFT median APE ${ttft.toFixed(1)}%, TPOT ${tpot.toFixed(1)}%\n`;
 }
@@ -154,7 +175,7 @@ function main(): void {
   process.stdout.write(`${points.length} predicted rows of ${rows.length} in ${file}\n\nFitted (paste into SCHEDULERS, src/engine/scheduler.ts):\n`);
   for (const [e, m] of models) {
     const n = e === 'generic' ? points.length : points.filter((p) => p.engine === e).length;
-    process.stdout.write(`  ${e}: ${JSON.stringify(m).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ').replace('{', '{ ').replace('}', ' }')}, // ${n} rows\n`);
+    process.stdout.write(`  ${e}: ${JSON.stringify(m).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ').replace(/\{/g, '{ ').replace(/\}/g, ' }')}, // ${n} rows\n`);
   }
   const agg = points.filter((p) => p.agg);
   process.stdout.write('\nIn sample (rows with a given deployment; TPOT over agg rows, a disagg TPOT being the decode iteration alone):\n');
@@ -173,7 +194,7 @@ function main(): void {
         const fitted = fitAll(points.filter((p) => p[key] !== out), tpotPerEngine, ttftPerEngine);
         for (const p of points.filter((q) => q[key] === out)) pairs.push({ p, m: modelFor(fitted, p) });
       }
-      const ttft = apeMedian(pairs.map(({ p, m }) => [ttftMs(m, p), p.measuredTtftMs]));
+      const ttft = apeMedian(pairs.map(({ p, m }) => [ttftMs(queueOf(m, p), p), p.measuredTtftMs]));
       const tpot = apeMedian(pairs.filter(({ p }) => p.agg).map(({ p, m }) => [tpotMs(m, p), p.measuredTpotMs]));
       process.stdout.write(`  by ${key}, ${label}: TTFT ${ttft.toFixed(1)}%, TPOT ${tpot.toFixed(1)}%\n`);
     }

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { defaultQuantOptions, defaultServingOptions, makeParallel } from '../src/engine/defaults.js';
 import { disaggTtftMs, kvHandoffMs } from '../src/engine/disagg.js';
 import { planQuant } from '../src/engine/quant.js';
-import { prefillsPerLockstepIteration, queuedTtftMs, SCHEDULERS, servesInWaves, steadyStateDecodeMs, waveTpotMs, waveTtftMs, type SchedulerModel } from '../src/engine/scheduler.js';
+import { prefillsPerLockstepIteration, queuedTtftMs, queueLawFor, SCHEDULERS, servesInWaves, steadyStateDecodeMs, waveTpotMs, waveTtftMs, type SchedulerModel } from '../src/engine/scheduler.js';
 import { evaluate, lockstepRanks, prefillCostPerRequestS, StepPricer } from '../src/engine/serving.js';
 import { SERVING_ENGINES, type RequestLengths, type ServingEngine } from '../src/engine/types.js';
 import { loadDevice } from '../src/catalog/devices.js';
@@ -134,13 +134,23 @@ describe('steady-state serving points', () => {
     expect(pt.tpotMs).toBeCloseTo(steadyStateDecodeMs(m, pt.decodeStepMs) + (2 * s8 + s4 - meanWait) / 255, 9);
     // The same clients with varied lengths follow SGLang's queue law instead.
     expect(evaluate(pricer('sglang'), 'agg', 20).ttftMs).toBeCloseTo(queuedTtftMs(m, pt.prefillStepMs, 20), 9);
-    // Engines that mix prefill chunks into decode iterations stagger a wave: fixed lengths change nothing.
+    // Engines that mix prefill chunks into decode iterations stagger a wave into a train: their
+    // fixed-length queue law (its own base and overhead), the decode side unchanged.
     for (const e of ['vllm', 'trtllm', 'generic'] as const) {
       const fixed = evaluate(pricer(e, 2, 'fixed'), 'agg', 20);
       const varied = evaluate(pricer(e), 'agg', 20);
-      expect(fixed.ttftMs, e).toBe(varied.ttftMs);
+      const law = SCHEDULERS[e].fixedLengths!;
+      expect(queueLawFor(e, 'fixed'), e).toBe(law);
+      expect(queueLawFor(e, 'varied'), e).toBe(SCHEDULERS[e]);
+      expect(fixed.ttftMs, e).toBeCloseTo(queuedTtftMs(law, fixed.prefillStepMs, 20), 9);
+      expect(varied.ttftMs, e).toBeCloseTo(queuedTtftMs(SCHEDULERS[e], varied.prefillStepMs, 20), 9);
       expect(fixed.tpotMs, e).toBe(varied.tpotMs);
     }
+    // A train's every iteration carries someone's prefill: more of them in a new request's wait.
+    expect(SCHEDULERS.trtllm.fixedLengths!.basePrefills).toBeGreaterThan(SCHEDULERS.trtllm.basePrefills);
+    expect(SCHEDULERS.vllm.fixedLengths!.basePrefills).toBeGreaterThan(SCHEDULERS.vllm.basePrefills);
+    // SGLang runs waves instead, so it has no fixed-length queue law.
+    expect(queueLawFor('sglang', 'fixed')).toBe(SCHEDULERS.sglang);
   });
 
   it('agg, fixed lengths on SGLang: a prompt over the token budget is chunk-prefilled, one request after another', () => {

@@ -59,7 +59,7 @@ export function addEngineOptions(cmd: Command): Command {
         .default('generic'),
     )
     .addOption(
-      new Option('--request-lengths <kind>', "under --scheduling steady-state: 'varied' request lengths (production traffic) or 'fixed' (every request exactly --input-length / --output-length, as fixed-length benchmarks send: lockstep waves on prefill-first engines such as sglang)")
+      new Option('--request-lengths <kind>', "under --scheduling steady-state: 'varied' request lengths (production traffic) or 'fixed' (every request exactly --input-length / --output-length, as fixed-length benchmarks send: lockstep waves on prefill-first engines such as sglang, a train of prefills and its own queue law on vllm / trtllm)")
         .choices([...REQUEST_LENGTHS])
         .default('varied'),
     )

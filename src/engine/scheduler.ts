@@ -48,10 +48,20 @@ export interface SchedulerModel {
   iterationOverheadMs: number;
   /** Share of each request's prefill cost that lands in the decode iterations of the others (TPOT). */
   prefillInterleave: number;
+  /**
+   * The TTFT law of closed-loop clients whose requests all have the same lengths,
+   * on an engine that mixes prefill into decode iterations (fixedLengthQueueLaw);
+   * absent: the varied-length law above.
+   */
+  fixedLengths?: QueueLaw;
 }
 
 /** The TTFT side and the decode side of a model (the fit searches them apart). */
-export type QueueLaw = Pick<SchedulerModel, 'requestOverheadMs' | 'basePrefills' | 'clientsPerPrefill'>;
+export interface QueueLaw {
+  requestOverheadMs: number;
+  basePrefills: number;
+  clientsPerPrefill: number;
+}
 export type DecodeLaw = Pick<SchedulerModel, 'decodeStepScale' | 'iterationOverheadMs' | 'prefillInterleave'>;
 
 // SGLang's law is refitted without the rows of aiconfigurator's fixed-length eval,
@@ -62,10 +72,10 @@ export type DecodeLaw = Pick<SchedulerModel, 'decodeStepScale' | 'iterationOverh
 // docs/accuracy.md has the history.
 export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>>> = {
   // One law fitted over every engine's rows: used when the engine is unknown.
-  generic: { requestOverheadMs: 10, basePrefills: 2.75, clientsPerPrefill: 12, ...POOLED_DECODE },
-  vllm: { requestOverheadMs: 10, basePrefills: 2, clientsPerPrefill: 12, ...POOLED_DECODE },
+  generic: { requestOverheadMs: 10, basePrefills: 2.75, clientsPerPrefill: 16, fixedLengths: { requestOverheadMs: 70, basePrefills: 2.5, clientsPerPrefill: 16 }, ...POOLED_DECODE },
+  vllm: { requestOverheadMs: 10, basePrefills: 2, clientsPerPrefill: 12, fixedLengths: { requestOverheadMs: 0, basePrefills: 3, clientsPerPrefill: 16 }, ...POOLED_DECODE },
   sglang: { requestOverheadMs: 190, basePrefills: 1, clientsPerPrefill: 5, ...POOLED_DECODE },
-  trtllm: { requestOverheadMs: 150, basePrefills: 1, clientsPerPrefill: 16, ...POOLED_DECODE },
+  trtllm: { requestOverheadMs: 20, basePrefills: 1.75, clientsPerPrefill: 12, fixedLengths: { requestOverheadMs: 60, basePrefills: 3.5, clientsPerPrefill: 24 }, ...POOLED_DECODE },
 };
 
 /**
@@ -82,6 +92,24 @@ export const PREFILL_FIRST_ENGINES: ReadonlySet<ServingEngine> = new Set<Serving
 /** Whether fixed-length closed-loop clients run in lockstep waves on this engine. */
 export function servesInWaves(engine: ServingEngine, requestLengths: RequestLengths): boolean {
   return requestLengths === 'fixed' && PREFILL_FIRST_ENGINES.has(engine);
+}
+
+/**
+ * The queue law behind a steady-state TTFT. Fixed-length closed-loop clients on
+ * an engine that mixes prefill chunks into decode iterations come back as a
+ * train (see PREFILL_FIRST_ENGINES): the groups of a wave, staggered by one
+ * iteration each, so nearly every iteration carries some group's prefill, and a
+ * new request's wait for the iteration in flight and the one that returns its
+ * token (TensorRT-LLM's overlap scheduler, vLLM's async scheduling) costs a
+ * prefill each. With varied lengths prefills land at random, most iterations
+ * are decode-only, and the wait is a decode step. So the fixed-length law has
+ * its own base (fitted: ~3-3.5 prefills against ~1.75-2), where the engine has
+ * one (SchedulerModel.fixedLengths); otherwise, and for varied lengths, the
+ * engine's law.
+ */
+export function queueLawFor(engine: ServingEngine, requestLengths: RequestLengths): QueueLaw {
+  const m = SCHEDULERS[engine];
+  return requestLengths === 'fixed' && m.fixedLengths !== undefined ? m.fixedLengths : m;
 }
 
 /**

@@ -9,7 +9,7 @@ import { memoryAt, memoryModel, kvBytesForContext, type MemoryModel } from './me
 import { buildStepOps } from './ops/step.js';
 import type { StepShape } from './ops/types.js';
 import { priceStep, shares, type PricingOptions } from './perf.js';
-import { prefillsPerLockstepIteration, queuedTtftMs, SCHEDULERS, servesInWaves, steadyStateDecodeMs, waveTpotMs, waveTtftMs } from './scheduler.js';
+import { prefillsPerLockstepIteration, queuedTtftMs, queueLawFor, SCHEDULERS, servesInWaves, steadyStateDecodeMs, waveTpotMs, waveTtftMs } from './scheduler.js';
 import type { QuantPlan } from './quant.js';
 import type { DeviceProfile, ModelSpec, ParallelConfig, ServingOptions, ServingPoint, StepLatency, Workload } from './types.js';
 import { hasVisionEncoder } from './ops/vision.js';
@@ -273,9 +273,10 @@ export function evaluateAgg(p: StepPricer, batch: number): ServingPoint {
     // the most (scheduler.ts, prefillsPerLockstepIteration).
     const prefills = prefillsPerLockstepIteration(batch / osl, lockstepRanks(p.dep.spec, p.dep.par));
     const interleavedMs = sched.prefillInterleave * prefills * prefillCostPerRequestS(p) * 1000;
-    // Closed-loop TTFT of `batch` requests per replica: the engine's queue law (scheduler.ts).
+    // Closed-loop TTFT of `batch` requests per replica: the engine's queue law for
+    // the benchmark's request lengths (scheduler.ts, queueLawFor).
     prefillStepMs = singleRequestPrefillMs(p);
-    ttftMs = queuedTtftMs(sched, prefillStepMs, batch);
+    ttftMs = queuedTtftMs(queueLawFor(serving.servingEngine, serving.requestLengths), prefillStepMs, batch);
     // A benchmark's TPOT is (latency - TTFT) / (output - 1): the first token is not in it.
     tpotMs = steadyStateDecodeMs(sched, dec.timeS * 1000) / acceptedTokensPerStep(serving) + interleavedMs;
     balanceWaitMs = balanceHoldMs(p, batch, ttftMs, tpotMs);
@@ -316,7 +317,7 @@ export function evaluatePrefill(p: StepPricer, batch: number): ServingPoint {
   // Steady state: `batch` requests in flight on a replica queue for it as in aggregated serving.
   const steady = serving.scheduling === 'steady-state';
   const prefillStepMs = steady ? singleRequestPrefillMs(p) : pre.step.timeS * 1000;
-  const ttftMs = steady ? queuedTtftMs(SCHEDULERS[serving.servingEngine], prefillStepMs, batch) : pre.ttftMs;
+  const ttftMs = steady ? queuedTtftMs(queueLawFor(serving.servingEngine, serving.requestLengths), prefillStepMs, batch) : pre.ttftMs;
   return {
     ...base,
     ttftMs,

@@ -4,7 +4,7 @@ import { OptixUserError } from '../../errors.js';
 import { estimate } from '../../engine/index.js';
 import type { EstimateResult } from '../../engine/api.js';
 import type { ParallelConfig, RequestLengths, ServingEngine, StepLatency } from '../../engine/types.js';
-import { SCHEDULERS, servesInWaves } from '../../engine/scheduler.js';
+import { queueLawFor, SCHEDULERS, servesInWaves } from '../../engine/scheduler.js';
 import { lockstepRanks } from '../../engine/serving.js';
 import { makeParallel } from '../../engine/defaults.js';
 import { asciiTable, fixed, formatParallel, gb, pct, printJson } from '../format.js';
@@ -106,11 +106,13 @@ function steadyStateLaw(engine: ServingEngine, lengths: RequestLengths, mode: st
     );
   }
   const hold = balanceWaitMs > 0 ? ` + attention-DP balance hold ${fixed(balanceWaitMs)} ms` : '';
-  const ttft = `TTFT = ${m.requestOverheadMs} ms + prefill step x (${m.basePrefills} + ${batch} / ${m.clientsPerPrefill})${hold}`;
+  const q = queueLawFor(engine, lengths);
+  const ttft = `TTFT = ${q.requestOverheadMs} ms + prefill step x (${q.basePrefills} + ${batch} / ${q.clientsPerPrefill})${hold}`;
   // Attention-DP ranks sharing experts wait for the busiest rank's prefills (engine/serving.ts).
   const prefills = lockstep > 1 ? `max over ${lockstep} lockstep ranks of Poisson(${batch} / output) prefills` : `${batch} / output prefills`;
   const tpot = `TPOT = decode step x ${m.decodeStepScale} + ${m.iterationOverheadMs} ms${mode === 'agg' ? ` + ${m.prefillInterleave} x (${prefills}) x prefill cost` : ''}`;
-  return `Steady-state scheduling, ${engine} scheduler: ${mode === 'decode' ? tpot : mode === 'prefill' ? ttft : `${ttft}; ${tpot}`}`;
+  const trains = q !== m ? ', fixed request lengths (a train of prefills)' : '';
+  return `Steady-state scheduling, ${engine} scheduler${trains}: ${mode === 'decode' ? tpot : mode === 'prefill' ? ttft : `${ttft}; ${tpot}`}`;
 }
 
 function render(modelId: string, deviceName: string, r: EstimateResult, f: EstimateFlags, lockstep: number): string {
