@@ -12,7 +12,9 @@
  * with; `clientsPerPrefill` is how many clients it takes to add one prefill's
  * worth of queueing. Engines that keep a wave of arrivals together (SGLang runs
  * prefill batches apart from decode batches) queue faster than engines that
- * mix chunked prefills into decode iterations (vLLM, TensorRT-LLM).
+ * mix chunked prefills into decode iterations (vLLM, TensorRT-LLM). Clients whose
+ * requests all have the same lengths run in waves on the first kind and in
+ * trains on the second, which have a law of their own (queueLawFor).
  *
  * The TPOT (as benchmarks define it: (latency - TTFT) / (output - 1)) is
  *
@@ -24,8 +26,8 @@
  *
  * The constants are fitted to shared/reference/silicon_calibration.csv by
  * scripts/fit-scheduler.ts (grid search for the least median |log error|; TTFT
- * over agg and disagg rows that give their whole deployment, TPOT over agg
- * rows), with the built-in profiles of the same commit. That script also prints the errors on held-out systems and
+ * over agg and disagg rows that give their whole deployment, the fixed-length
+ * rows apart; TPOT over agg rows), with the built-in profiles of the same commit. That script also prints the errors on held-out systems and
  * model families, which chose the form: TTFT per engine, decode pooled. They
  * are the only serving-level numbers fitted to that data set.
  */
@@ -50,8 +52,8 @@ export interface SchedulerModel {
   prefillInterleave: number;
   /**
    * The TTFT law of closed-loop clients whose requests all have the same lengths,
-   * on an engine that mixes prefill into decode iterations (fixedLengthQueueLaw);
-   * absent: the varied-length law above.
+   * on an engine that mixes prefill into decode iterations (queueLawFor); absent:
+   * the varied-length law above.
    */
   fixedLengths?: QueueLaw;
 }
@@ -64,12 +66,11 @@ export interface QueueLaw {
 }
 export type DecodeLaw = Pick<SchedulerModel, 'decodeStepScale' | 'iterationOverheadMs' | 'prefillInterleave'>;
 
-// SGLang's law is refitted without the rows of aiconfigurator's fixed-length eval,
-// which run in lockstep waves and so say nothing of the queue (1.75 + B/6 -> 1 + B/5).
-// That refit also moved vLLM's basePrefills 2 -> 2.25 and TensorRT-LLM's law to
-// 130 ms + P x (1 + B/12) at the same median |log error| but a worse median APE (all
-// rows within 25%: 21 and 4 fewer), so those stay, as after earlier refits;
-// docs/accuracy.md has the history.
+// The fit of the commit that split the fixed-length rows (aiconfigurator's eval) from
+// the varied ones: SGLang's fixed-length rows run in lockstep waves and are not fitted;
+// vLLM's and TensorRT-LLM's get their own law (a train: a higher base), and
+// TensorRT-LLM's varied law is then its InferenceX rows' alone (it was 150 ms +
+// P x (1 + B/16) for both kinds). docs/accuracy.md (items 19, 22) has the history.
 export const SCHEDULERS: Readonly<Record<ServingEngine, Readonly<SchedulerModel>>> = {
   // One law fitted over every engine's rows: used when the engine is unknown.
   generic: { requestOverheadMs: 10, basePrefills: 2.75, clientsPerPrefill: 16, fixedLengths: { requestOverheadMs: 70, basePrefills: 2.5, clientsPerPrefill: 16 }, ...POOLED_DECODE },
