@@ -26,7 +26,7 @@ interface Point {
   system: string;
   family: string;
   agg: boolean;
-  /** From a fixed-length benchmark on an engine that mixes prefill into decode (scheduler.ts, queueLawFor). */
+  /** From a fixed-length benchmark, priced by a queue law (wave rows are no points): SchedulerModel.fixedLengths where fitted. */
   fixed: boolean;
   prefillMs: number;
   queue: number;
